@@ -1,0 +1,96 @@
+/*
+ * lib.h - the generic support library every part of ssogw links: fatal-on-OOM
+ * allocation, a region allocator that wipes what it held, error lists,
+ * logging, and the parsers for sizes, durations and booleans that every
+ * configuration value shares.  Nothing here knows about HTTP, SSO or libevent.
+ */
+#ifndef SG_LIB_H
+#define SG_LIB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define SG_NORETURN __attribute__((noreturn))
+#define SG_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* alloc.c: allocation never returns NULL; running out of memory is fatal. */
+void *sg_xmalloc(size_t n);
+void *sg_xcalloc(size_t count, size_t n);
+void *sg_xrealloc(void *p, size_t n);
+char *sg_xstrdup(const char *s);
+char *sg_xasprintf(const char *fmt, ...) SG_PRINTF(1, 2);
+/* Overwrites n bytes at p in a way the compiler may not drop. */
+void sg_wipe(void *p, size_t n);
+/* Wipes a NUL-terminated string, then frees it. */
+void sg_free_secret(char *s);
+
+/* arena.c: a region; everything allocated from it goes at once, wiped. */
+struct sg_arena;
+struct sg_arena *sg_arena_new(void);
+void *sg_arena_alloc(struct sg_arena *a, size_t n);
+char *sg_arena_strdup(struct sg_arena *a, const char *s);
+char *sg_arena_strndup(struct sg_arena *a, const char *s, size_t n);
+char *sg_arena_printf(struct sg_arena *a, const char *fmt, ...) SG_PRINTF(2, 3);
+void sg_arena_free(struct sg_arena *a);
+
+/* errlist.c: an ordered list of complete error messages. */
+struct sg_errlist {
+	char **msg;
+	size_t count;
+	size_t cap;
+};
+void sg_errlist_add(struct sg_errlist *e, const char *fmt, ...) SG_PRINTF(2, 3);
+void sg_errlist_vadd(struct sg_errlist *e, const char *fmt, va_list ap) SG_PRINTF(2, 0);
+void sg_errlist_clear(struct sg_errlist *e);
+
+/* log.c: one logger per process; see log.c for the targets. */
+enum sg_log_level { SG_LOG_ERROR, SG_LOG_WARN, SG_LOG_INFO, SG_LOG_DEBUG };
+/* Logs to stderr (with <N> prefixes when journald reads it) at level. */
+void sg_log_init(const char *ident, enum sg_log_level level);
+void sg_log_set_level(enum sg_log_level level);
+enum sg_log_level sg_log_get_level(void);
+/* Selects stderr (foreground) and/or syslog (daemon) output. */
+void sg_log_set_stderr(bool on);
+void sg_log_set_syslog(bool on);
+/* Opens path (append) as an extra target; NULL closes it.  -1 on error. */
+int sg_log_set_file(const char *path);
+/* Reopens the file target after log rotation; -1 (logged) on error. */
+int sg_log_reopen(void);
+void sg_log(enum sg_log_level level, const char *fmt, ...) SG_PRINTF(2, 3);
+void sg_vlog(enum sg_log_level level, const char *fmt, va_list ap) SG_PRINTF(2, 0);
+/* Parses "error", "warn", "info" or "debug"; -1 if it is none of them. */
+int sg_log_level_parse(const char *s);
+const char *sg_log_level_name(enum sg_log_level level);
+#define sg_log_error(...) sg_log(SG_LOG_ERROR, __VA_ARGS__)
+#define sg_log_warn(...) sg_log(SG_LOG_WARN, __VA_ARGS__)
+#define sg_log_info(...) sg_log(SG_LOG_INFO, __VA_ARGS__)
+#define sg_log_debug(...)                                 \
+	do {                                                  \
+		if (sg_log_get_level() >= SG_LOG_DEBUG)           \
+			sg_log(SG_LOG_DEBUG, __VA_ARGS__);            \
+	} while (0)
+/* Logs at error level and exits 1. */
+void sg_fatal(const char *fmt, ...) SG_PRINTF(1, 2) SG_NORETURN;
+
+/*
+ * units.c: the value syntaxes shared by every directive.  Each returns 0 and
+ * fills *out, or -1 with a short reason in *why (a static string).
+ */
+/* "512", "64k", "1m", "2g" (powers of 1024, case-insensitive). */
+int sg_parse_size(const char *s, uint64_t *out, const char **why);
+/* "250ms", "30s", "5m", "8h", "7d", or a sum such as "1h30m"; bare = s. */
+int sg_parse_duration_ms(const char *s, uint64_t *out, const char **why);
+/* "yes/no", "on/off", "true/false", "1/0". */
+int sg_parse_bool(const char *s, bool *out, const char **why);
+/* A decimal integer in [min, max]. */
+int sg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+                  const char **why);
+
+/* file.c: reads a whole regular file of at most max bytes, NUL-terminated.
+ * Returns NULL and sets errno (EFBIG past max) on failure. */
+char *sg_read_file(const char *path, size_t max, size_t *len);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * conf.h - the configuration snapshot.  An INI file (see ssogw.conf(5)) is
+ * parsed through one directive table, checked as a whole, and turned into an
+ * immutable, reference-counted snapshot.  Whoever holds a reference may read
+ * it from any thread; a reload builds a new snapshot beside the old one and
+ * in-flight work keeps the one it started with.
+ */
+#ifndef SG_CONF_H
+#define SG_CONF_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "http.h"
+#include "lib.h"
+
+/* Largest configuration file, secret file and certificate file we read. */
+#define SG_CONF_FILE_MAX (1024 * 1024)
+#define SG_CONF_SECRET_MAX (64 * 1024)
+/* libinih's line buffer: longer lines are refused, never cut. */
+#define SG_CONF_LINE_MAX 199
+
+/* Where a section came from and the line of each directive it set. */
+struct sg_conf_sect {
+	const char *name; /* "jira" for [app jira]; NULL for [server] */
+	int line;         /* line of the [header]; 0 when the section is absent */
+	int *key_line;    /* per directive-table entry: line set, or 0 */
+};
+
+struct sg_conf_listen {
+	const char *text; /* as written: "127.0.0.1:8443", "[::]:443" */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int line;
+};
+
+struct sg_conf_listens {
+	struct sg_conf_listen *v;
+	size_t count;
+};
+
+struct sg_conf_list {
+	const char **v;
+	size_t count;
+};
+
+struct sg_conf_url {
+	const char *text; /* NULL when unset */
+	struct sg_url url;
+};
+
+struct sg_conf_server {
+	struct sg_conf_sect s;
+	struct sg_conf_listens listen;
+	struct sg_conf_listens listen_http;
+	const char *tls_certificate; /* absolute paths */
+	const char *tls_key;
+	unsigned workers; /* 0 means one per CPU */
+	const char *user;
+	const char *group;
+	const char *pid_file;
+	uint64_t drain_timeout_ms;
+	int log_level; /* enum sg_log_level */
+	const char *log_file;
+	const char *prefix; /* reserved path prefix, "/ssogw/" */
+	uint64_t max_request_line;
+	uint64_t max_header_size;
+	uint64_t max_headers;
+	uint64_t client_timeout_ms;
+	uint64_t keepalive_timeout_ms;
+};
+
+struct sg_conf_session {
+	struct sg_conf_sect s;
+	const char *cookie_name;
+	uint64_t idle_timeout_ms;
+	uint64_t absolute_timeout_ms;
+	uint64_t max_sessions;
+};
+
+enum sg_idp_type { SG_IDP_SAML, SG_IDP_OIDC };
+
+struct sg_conf_idp {
+	struct sg_conf_sect s;
+	int type; /* enum sg_idp_type */
+	/* SAML */
+	const char *metadata_file;
+	struct sg_conf_url metadata_url;
+	const char *entity_id;
+	struct sg_conf_url sso_url;
+	struct sg_conf_url slo_url;
+	struct sg_conf_list certificate; /* absolute paths of PEM files */
+	/* OpenID Connect */
+	struct sg_conf_url issuer;
+	const char *client_id;
+	const char *client_secret; /* a secret: never logged */
+	struct sg_conf_list scopes;
+};
+
+struct sg_conf_app {
+	struct sg_conf_sect s;
+	struct sg_conf_url url;     /* external URL users open */
+	struct sg_conf_url backend; /* the Tomcat connector */
+	const char *idp_name;
+	const struct sg_conf_idp *idp; /* resolved from idp_name */
+	struct sg_conf_list allow_groups;
+};
+
+struct sg_conf {
+	atomic_int refs;
+	struct sg_arena *arena; /* owns every string and array below */
+	const char *file;       /* the path it was read from */
+	const char *dir;        /* relative paths in it are resolved here */
+	struct sg_conf_server server;
+	struct sg_conf_session session;
+	struct sg_conf_app **apps;
+	size_t app_count;
+	struct sg_conf_idp **idps;
+	size_t idp_count;
+};
+
+/*
+ * Reads, parses and checks the file at path.  Returns a snapshot holding one
+ * reference, or NULL with every problem appended to errs as "file:line: ...".
+ */
+struct sg_conf *sg_conf_load(const char *path, struct sg_errlist *errs);
+
+/* The same over text in memory; name stands for the file in messages and
+ * relative paths are resolved against dir. */
+struct sg_conf *sg_conf_load_string(const char *text, const char *name, const char *dir,
+                                    struct sg_errlist *errs);
+
+struct sg_conf *sg_conf_ref(struct sg_conf *c);
+/* Drops a reference; the last one wipes and frees the snapshot. */
+void sg_conf_unref(struct sg_conf *c);
+
+/* The line where directive key was set in section s, else the section's. */
+int sg_conf_line(const struct sg_conf_sect *s, const char *key);
+
+/* The directive table, for docs checks: section ("server", "session",
+ * "app", "idp") and name of entry i; false past the end. */
+bool sg_conf_directive(size_t i, const char **section, const char **name);
+
+#endif

@@ -1,0 +1,266 @@
+/*
+ * conf_check.c - what can only be checked once the whole file is read:
+ * defaults, required directives, directives that belong to the other IdP
+ * type, references between sections, and the files the configuration names
+ * (readable, and certificates parse).  TLS keys are loaded by net/, which
+ * owns OpenSSL's SSL layer, when main runs `ssogw -t` or starts.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf_int.h"
+
+/* "[server]" or "[app jira]", for messages. */
+static const char *
+sect_label(struct conf_parser *p, enum conf_section_kind kind, const struct sg_conf_sect *s)
+{
+	if (s->name == NULL)
+		return sg_arena_printf(p->conf->arena, "[%s]", conf_section_word(kind));
+	return sg_arena_printf(p->conf->arena, "[%s %s]", conf_section_word(kind), s->name);
+}
+
+/* The line key was set on in s: 0 if unset, negative if its value was bad. */
+static int
+key_line(const struct sg_conf_sect *s, enum conf_section_kind kind, const char *key)
+{
+	return s->key_line[conf_directive_find(kind, key) - conf_directives];
+}
+
+/* Whether directive d applies to this section instance (IdP type keys). */
+static bool
+applies(const struct conf_directive *d, enum conf_section_kind kind, const void *base)
+{
+	const struct sg_conf_idp *idp = base;
+
+	if (kind != SECT_IDP || !(d->flags & (D_SAML | D_OIDC)))
+		return true;
+	return (d->flags & D_SAML) ? idp->type == SG_IDP_SAML : idp->type == SG_IDP_OIDC;
+}
+
+/*
+ * Applies defaults to one section and reports missing required directives
+ * and directives meant for the other IdP type.
+ */
+static void
+check_section(struct conf_parser *p, enum conf_section_kind kind, void *base)
+{
+	struct sg_conf_sect *s = base;
+	bool type_known;
+
+	if (s->key_line == NULL) /* an absent optional section */
+		s->key_line = sg_arena_alloc(p->conf->arena, conf_directive_count * sizeof(int));
+	type_known = kind != SECT_IDP || key_line(s, SECT_IDP, "type") > 0;
+	p->sect = s;
+	for (size_t i = 0; i < conf_directive_count; i++) {
+		const struct conf_directive *d = &conf_directives[i];
+		int line = s->key_line[i];
+
+		if (d->section != kind || (!type_known && (d->flags & (D_SAML | D_OIDC))))
+			continue;
+		if (!applies(d, kind, base)) {
+			if (line != 0)
+				conf_error(p, abs(line), "%s: \"%s\" applies only to type = %s",
+				           sect_label(p, kind, s), d->name,
+				           (d->flags & D_SAML) ? "saml" : "oidc");
+			continue;
+		}
+		if (line != 0)
+			continue;
+		if (d->def != NULL) {
+			p->line = 0;
+			conf_value_parse(p, d, base, d->def);
+		} else if (d->flags & D_REQUIRED) {
+			conf_error(p, s->line, "%s: missing required directive \"%s\"",
+			           sect_label(p, kind, s), d->name);
+		}
+	}
+}
+
+/* True when directive key was set (validly) in section s. */
+static bool
+is_set(const struct sg_conf_sect *s, enum conf_section_kind kind, const char *key)
+{
+	return key_line(s, kind, key) > 0;
+}
+
+/* Reports file unless it can be read. */
+static void
+check_readable(struct conf_parser *p, const struct sg_conf_sect *s, const char *key,
+               const char *path)
+{
+	if (path != NULL && access(path, R_OK) == -1)
+		conf_error(p, sg_conf_line(s, key), "%s: cannot read %s: %s", key, path, strerror(errno));
+}
+
+/* Reports path unless it holds at least one PEM X.509 certificate. */
+static void
+check_certificate(struct conf_parser *p, const struct sg_conf_sect *s, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	X509 *x;
+
+	if (f == NULL) {
+		conf_error(p, sg_conf_line(s, "certificate"), "certificate: cannot read %s: %s", path,
+		           strerror(errno));
+		return;
+	}
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL)
+		conf_error(p, sg_conf_line(s, "certificate"),
+		           "certificate: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path);
+	X509_free(x);
+}
+
+static void
+check_saml_idp(struct conf_parser *p, struct sg_conf_idp *idp)
+{
+	const struct sg_conf_sect *s = &idp->s;
+	bool file = is_set(s, SECT_IDP, "metadata_file"), url = is_set(s, SECT_IDP, "metadata_url");
+	bool manual = is_set(s, SECT_IDP, "entity_id") && is_set(s, SECT_IDP, "sso_url") &&
+	              idp->certificate.count > 0;
+
+	if (file && url)
+		conf_error(p, sg_conf_line(s, "metadata_url"),
+		           "[idp %s]: set metadata_file or metadata_url, not both", s->name);
+	else if (!file && !url && !manual)
+		conf_error(p, s->line,
+		           "[idp %s]: type = saml needs metadata_file, metadata_url, or entity_id, "
+		           "sso_url and certificate",
+		           s->name);
+	if (file)
+		check_readable(p, s, "metadata_file", idp->metadata_file);
+	for (size_t i = 0; i < idp->certificate.count; i++)
+		check_certificate(p, s, idp->certificate.v[i]);
+}
+
+static void
+check_oidc_idp(struct conf_parser *p, struct sg_conf_idp *idp)
+{
+	static const char *const needed[] = {"issuer", "client_id", "client_secret"};
+
+	for (size_t i = 0; i < SG_NELEM(needed); i++)
+		if (key_line(&idp->s, SECT_IDP, needed[i]) == 0)
+			conf_error(p, idp->s.line, "[idp %s]: type = oidc needs \"%s\"", idp->s.name,
+			           needed[i]);
+}
+
+/* Resolves app->idp and checks its URLs. */
+static void
+check_app(struct conf_parser *p, struct sg_conf_app *app)
+{
+	const struct sg_conf_sect *s = &app->s;
+
+	if (app->url.text != NULL && !app->url.url.https)
+		conf_error(p, sg_conf_line(s, "url"), "url: the external URL must be https://");
+	if (app->url.text != NULL && app->url.url.query != NULL)
+		conf_error(p, sg_conf_line(s, "url"), "url: must not have a ?query");
+	if (app->backend.text != NULL && app->backend.url.query != NULL)
+		conf_error(p, sg_conf_line(s, "backend"), "backend: must not have a ?query");
+	if (app->idp_name != NULL) {
+		for (size_t i = 0; i < p->conf->idp_count; i++)
+			if (strcmp(p->conf->idps[i]->s.name, app->idp_name) == 0)
+				app->idp = p->conf->idps[i];
+		if (app->idp == NULL)
+			conf_error(p, sg_conf_line(s, "idp"), "idp: no section [idp %s]", app->idp_name);
+	} else if (p->conf->idp_count == 1) {
+		app->idp = p->conf->idps[0];
+	} else if (p->conf->idp_count > 1 && key_line(s, SECT_APP, "idp") == 0) {
+		conf_error(p, s->line, "[app %s]: several [idp] sections: name one with \"idp\"", s->name);
+	}
+}
+
+/* Two apps may not claim the same external host and path. */
+static void
+check_app_urls_unique(struct conf_parser *p)
+{
+	for (size_t i = 0; i < p->conf->app_count; i++)
+		for (size_t j = 0; j < i; j++) {
+			const struct sg_url *a = &p->conf->apps[i]->url.url, *b = &p->conf->apps[j]->url.url;
+
+			if (p->conf->apps[i]->url.text == NULL || p->conf->apps[j]->url.text == NULL)
+				continue;
+			if (strcmp(a->host, b->host) == 0 && a->port == b->port && strcmp(a->path, b->path) == 0)
+				conf_error(p, sg_conf_line(&p->conf->apps[i]->s, "url"),
+				           "url: [app %s] already serves %s", p->conf->apps[j]->s.name,
+				           p->conf->apps[i]->url.text);
+		}
+}
+
+/* Each address may be listened on once, over both listener kinds. */
+static void
+check_listeners(struct conf_parser *p)
+{
+	struct sg_conf_server *srv = &p->conf->server;
+	const struct sg_conf_listens *lists[] = {&srv->listen, &srv->listen_http};
+	const struct sg_conf_listen *all[256];
+	size_t n = 0;
+
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; i < lists[l]->count && n < SG_NELEM(all); i++)
+			all[n++] = &lists[l]->v[i];
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (all[i]->addrlen == all[j]->addrlen &&
+			    memcmp(&all[i]->addr, &all[j]->addr, all[i]->addrlen) == 0)
+				conf_error(p, all[i]->line, "listen: %s is already listened on (line %d)",
+				           all[i]->text, all[j]->line);
+}
+
+static void
+check_server(struct conf_parser *p)
+{
+	struct sg_conf_server *srv = &p->conf->server;
+
+	check_listeners(p);
+	check_readable(p, &srv->s, "tls_certificate", srv->tls_certificate);
+	check_readable(p, &srv->s, "tls_key", srv->tls_key);
+	if (srv->user != NULL && getpwnam(srv->user) == NULL)
+		conf_error(p, sg_conf_line(&srv->s, "user"), "user: no such user \"%s\"", srv->user);
+	if (srv->group != NULL && getgrnam(srv->group) == NULL)
+		conf_error(p, sg_conf_line(&srv->s, "group"), "group: no such group \"%s\"", srv->group);
+	if (srv->group != NULL && srv->user == NULL)
+		conf_error(p, sg_conf_line(&srv->s, "group"), "group: needs \"user\" as well");
+}
+
+void
+conf_check(struct conf_parser *p)
+{
+	struct sg_conf *c = p->conf;
+
+	if (c->server.s.line == 0)
+		conf_error(p, 0, "missing [server] section");
+	else
+		check_section(p, SECT_SERVER, &c->server);
+	check_section(p, SECT_SESSION, &c->session);
+	for (size_t i = 0; i < c->idp_count; i++)
+		check_section(p, SECT_IDP, c->idps[i]);
+	for (size_t i = 0; i < c->app_count; i++)
+		check_section(p, SECT_APP, c->apps[i]);
+	if (c->server.s.line != 0)
+		check_server(p);
+	for (size_t i = 0; i < c->idp_count; i++) {
+		if (!is_set(&c->idps[i]->s, SECT_IDP, "type"))
+			continue;
+		if (c->idps[i]->type == SG_IDP_SAML)
+			check_saml_idp(p, c->idps[i]);
+		else
+			check_oidc_idp(p, c->idps[i]);
+	}
+	if (c->app_count == 0)
+		conf_error(p, 0, "no [app NAME] section: nothing to protect");
+	else if (c->idp_count == 0)
+		conf_error(p, 0, "no [idp NAME] section: no way to sign anyone in");
+	for (size_t i = 0; i < c->app_count; i++)
+		check_app(p, c->apps[i]);
+	check_app_urls_unique(p);
+}

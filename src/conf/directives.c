@@ -1,0 +1,371 @@
+/*
+ * directives.c - the directive table and the value parsers.  Every
+ * directive ssogw knows is one row below: its section, type, default and
+ * bounds.  Parsing, defaults, ssogw.conf(5) and etc/ssogw.conf are checked
+ * against this table (tests/check-docs.sh), so a new directive is one row
+ * here plus its documentation.  Defaults are written in config syntax and go
+ * through the same parsers as the file, so "30s" means the same everywhere.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_int.h"
+
+#define SRV(f) offsetof(struct sg_conf_server, f)
+#define SES(f) offsetof(struct sg_conf_session, f)
+#define APP(f) offsetof(struct sg_conf_app, f)
+#define IDP(f) offsetof(struct sg_conf_idp, f)
+#define KB 1024ULL
+#define MB (1024ULL * 1024)
+#define SEC 1000ULL
+#define MIN (60 * SEC)
+#define HOUR (60 * MIN)
+#define DAY (24 * HOUR)
+
+static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const idp_types[] = {"saml", "oidc", NULL};
+
+/* clang-format off */
+const struct conf_directive conf_directives[] = {
+	{SECT_SERVER, "listen", T_LISTEN, SRV(listen), NULL, D_REQUIRED | D_MULTI, 0, 0, NULL},
+	{SECT_SERVER, "listen_http", T_LISTEN, SRV(listen_http), NULL, D_MULTI, 0, 0, NULL},
+	{SECT_SERVER, "tls_certificate", T_PATH, SRV(tls_certificate), NULL, D_REQUIRED, 0, 0, NULL},
+	{SECT_SERVER, "tls_key", T_PATH, SRV(tls_key), NULL, D_REQUIRED, 0, 0, NULL},
+	{SECT_SERVER, "workers", T_WORKERS, SRV(workers), "auto", 0, 1, 256, NULL},
+	{SECT_SERVER, "user", T_NAME, SRV(user), NULL, 0, 0, 0, NULL},
+	{SECT_SERVER, "group", T_NAME, SRV(group), NULL, 0, 0, 0, NULL},
+	{SECT_SERVER, "pid_file", T_PATH, SRV(pid_file), NULL, 0, 0, 0, NULL},
+	{SECT_SERVER, "drain_timeout", T_DURATION, SRV(drain_timeout_ms), "30s", 0, 0, DAY, NULL},
+	{SECT_SERVER, "log_level", T_ENUM, SRV(log_level), "info", 0, 0, 0, log_levels},
+	{SECT_SERVER, "log_file", T_PATH, SRV(log_file), NULL, 0, 0, 0, NULL},
+	{SECT_SERVER, "prefix", T_PREFIX, SRV(prefix), "/ssogw/", 0, 0, 0, NULL},
+	{SECT_SERVER, "max_request_line", T_SIZE, SRV(max_request_line), "8k", 0, 256, MB, NULL},
+	{SECT_SERVER, "max_header_size", T_SIZE, SRV(max_header_size), "32k", 0, KB, 16 * MB, NULL},
+	{SECT_SERVER, "max_headers", T_UINT, SRV(max_headers), "100", 0, 8, 10000, NULL},
+	{SECT_SERVER, "client_timeout", T_DURATION, SRV(client_timeout_ms), "60s", 0, SEC, DAY, NULL},
+	{SECT_SERVER, "keepalive_timeout", T_DURATION, SRV(keepalive_timeout_ms), "75s", 0, 0, DAY, NULL},
+
+	{SECT_SESSION, "cookie_name", T_COOKIE, SES(cookie_name), "ssogw_session", 0, 0, 0, NULL},
+	{SECT_SESSION, "idle_timeout", T_DURATION, SES(idle_timeout_ms), "1h", 0, MIN, 365 * DAY, NULL},
+	{SECT_SESSION, "absolute_timeout", T_DURATION, SES(absolute_timeout_ms), "10h", 0, MIN, 365 * DAY, NULL},
+	{SECT_SESSION, "max_sessions", T_UINT, SES(max_sessions), "100000", 0, 1, 100000000, NULL},
+
+	{SECT_APP, "url", T_URL, APP(url), NULL, D_REQUIRED, 0, 0, NULL},
+	{SECT_APP, "backend", T_URL, APP(backend), NULL, D_REQUIRED, 0, 0, NULL},
+	{SECT_APP, "idp", T_NAME, APP(idp_name), NULL, 0, 0, 0, NULL},
+	{SECT_APP, "allow_groups", T_LIST, APP(allow_groups), NULL, D_MULTI, 0, 0, NULL},
+
+	{SECT_IDP, "type", T_ENUM, IDP(type), NULL, D_REQUIRED, 0, 0, idp_types},
+	{SECT_IDP, "metadata_file", T_PATH, IDP(metadata_file), NULL, D_SAML, 0, 0, NULL},
+	{SECT_IDP, "metadata_url", T_URL, IDP(metadata_url), NULL, D_SAML, 0, 0, NULL},
+	{SECT_IDP, "entity_id", T_STRING, IDP(entity_id), NULL, D_SAML, 0, 0, NULL},
+	{SECT_IDP, "sso_url", T_URL, IDP(sso_url), NULL, D_SAML, 0, 0, NULL},
+	{SECT_IDP, "slo_url", T_URL, IDP(slo_url), NULL, D_SAML, 0, 0, NULL},
+	{SECT_IDP, "certificate", T_PATHLIST, IDP(certificate), NULL, D_SAML | D_MULTI, 0, 0, NULL},
+	{SECT_IDP, "issuer", T_URL, IDP(issuer), NULL, D_OIDC, 0, 0, NULL},
+	{SECT_IDP, "client_id", T_STRING, IDP(client_id), NULL, D_OIDC, 0, 0, NULL},
+	{SECT_IDP, "client_secret", T_SECRET, IDP(client_secret), NULL, D_OIDC, 0, 0, NULL},
+	{SECT_IDP, "scopes", T_LIST, IDP(scopes), "openid email profile", D_OIDC, 0, 0, NULL},
+};
+/* clang-format on */
+const size_t conf_directive_count = SG_NELEM(conf_directives);
+
+const struct conf_directive *
+conf_directive_find(enum conf_section_kind kind, const char *name)
+{
+	for (size_t i = 0; i < conf_directive_count; i++)
+		if (conf_directives[i].section == kind && strcmp(conf_directives[i].name, name) == 0)
+			return &conf_directives[i];
+	return NULL;
+}
+
+bool
+sg_conf_directive(size_t i, const char **section, const char **name)
+{
+	if (i >= conf_directive_count)
+		return false;
+	*section = conf_section_word(conf_directives[i].section);
+	*name = conf_directives[i].name;
+	return true;
+}
+
+/* Reports value as bad for d, naming the reason but never a secret. */
+static int
+bad_value(struct conf_parser *p, const struct conf_directive *d, const char *value,
+          const char *why)
+{
+	if (d->type == T_SECRET)
+		conf_error(p, p->line, "%s: %s", d->name, why);
+	else
+		conf_error(p, p->line, "%s: invalid value \"%s\": %s", d->name, value, why);
+	return -1;
+}
+
+static const char *
+absolute_path(struct conf_parser *p, const char *value)
+{
+	if (value[0] == '/')
+		return sg_arena_strdup(p->conf->arena, value);
+	return sg_arena_printf(p->conf->arena, "%s/%s", p->conf->dir, value);
+}
+
+/* Appends item to a list, growing it inside the snapshot's arena. */
+static void
+list_append(struct conf_parser *p, struct sg_conf_list *l, const char *item)
+{
+	const char **v = sg_arena_alloc(p->conf->arena, (l->count + 1) * sizeof(*v));
+
+	if (l->count > 0)
+		memcpy(v, l->v, l->count * sizeof(*v));
+	v[l->count++] = item;
+	l->v = v;
+}
+
+static int
+parse_list(struct conf_parser *p, const struct conf_directive *d, struct sg_conf_list *l,
+           const char *value)
+{
+	const char *s = value;
+
+	while (*s != '\0') {
+		size_t n;
+
+		s += strspn(s, " \t,");
+		n = strcspn(s, " \t,");
+		if (n == 0)
+			break;
+		list_append(p, l, d->type == T_PATHLIST
+		                      ? absolute_path(p, sg_arena_strndup(p->conf->arena, s, n))
+		                      : sg_arena_strndup(p->conf->arena, s, n));
+		s += n;
+	}
+	return 0;
+}
+
+/* Splits "ADDR:PORT", "[V6]:PORT" or "*:PORT" and resolves it numerically. */
+static int
+parse_listen(struct conf_parser *p, const struct conf_directive *d, struct sg_conf_listens *ls,
+             const char *value)
+{
+	struct addrinfo hints = {0}, *res = NULL;
+	char host[64];
+	const char *port, *h = value, *colon = strrchr(value, ':');
+	size_t hlen;
+	struct sg_conf_listen *v;
+	int rc;
+
+	if (colon == NULL || colon[1] == '\0')
+		return bad_value(p, d, value, "expected ADDRESS:PORT, such as 127.0.0.1:8443 or [::]:443");
+	port = colon + 1;
+	hlen = (size_t)(colon - value);
+	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return bad_value(p, d, value, "expected ADDRESS:PORT, such as 127.0.0.1:8443 or [::]:443");
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (strcmp(host, "*") == 0)
+		strcpy(host, "0.0.0.0");
+	if (strspn(port, "0123456789") != strlen(port) || atoi(port) < 1 || atoi(port) > 65535)
+		return bad_value(p, d, value, "port must be a number from 1 to 65535");
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0)
+		return bad_value(p, d, value, "address must be a numeric IPv4 or [IPv6] address or *");
+	v = sg_arena_alloc(p->conf->arena, (ls->count + 1) * sizeof(*v));
+	if (ls->count > 0)
+		memcpy(v, ls->v, ls->count * sizeof(*v));
+	v[ls->count].text = sg_arena_strdup(p->conf->arena, value);
+	memcpy(&v[ls->count].addr, res->ai_addr, res->ai_addrlen);
+	v[ls->count].addrlen = res->ai_addrlen;
+	v[ls->count].line = p->line;
+	ls->v = v;
+	ls->count++;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* Reads "@/path" secrets from their file; inline ones are copied. */
+static int
+parse_secret(struct conf_parser *p, const struct conf_directive *d, const char **out,
+             const char *value)
+{
+	char *buf, why[256];
+	size_t len;
+
+	if (value[0] != '@') {
+		*out = sg_arena_strdup(p->conf->arena, value);
+		return 0;
+	}
+	const char *path = absolute_path(p, value + 1);
+
+	buf = sg_read_file(path, SG_CONF_SECRET_MAX, &len);
+	if (buf == NULL) {
+		snprintf(why, sizeof(why), "cannot read secret file %s: %s", path, strerror(errno));
+		return bad_value(p, d, value, why);
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	if (len == 0 || strlen(buf) != len) {
+		sg_free_secret(buf);
+		snprintf(why, sizeof(why), "secret file %s is empty or holds a NUL byte", path);
+		return bad_value(p, d, value, why);
+	}
+	*out = sg_arena_strdup(p->conf->arena, buf);
+	sg_free_secret(buf);
+	return 0;
+}
+
+static bool
+is_name(const char *s)
+{
+	return *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                               "0123456789_.-") == strlen(s);
+}
+
+/* RFC 6265 4.1.1 cookie-name: an RFC 7230 token. */
+static bool
+is_cookie_name(const char *s)
+{
+	return *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                               "0123456789!#$%&'*+-.^_`|~") == strlen(s);
+}
+
+/* "/", "/ssogw/": starts and ends with '/', plain path characters only. */
+static bool
+is_prefix(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && s[0] == '/' && s[n - 1] == '/' && strstr(s, "//") == NULL &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-~/") == n &&
+	       strstr(s, "/./") == NULL && strstr(s, "/../") == NULL;
+}
+
+/* Parses a number-like value with its unit syntax and bounds. */
+static int
+parse_number(struct conf_parser *p, const struct conf_directive *d, uint64_t *out,
+             const char *value)
+{
+	const char *why = NULL;
+	uint64_t v;
+	int rc;
+
+	if (d->type == T_SIZE)
+		rc = sg_parse_size(value, &v, &why);
+	else if (d->type == T_DURATION)
+		rc = sg_parse_duration_ms(value, &v, &why);
+	else
+		rc = sg_parse_uint(value, 0, UINT64_MAX, &v, &why);
+	if (rc == -1)
+		return bad_value(p, d, value, why);
+	if (v < d->min || v > d->max) {
+		char range[96];
+
+		if (d->type == T_DURATION)
+			snprintf(range, sizeof(range), "must be from %llums to %llums",
+			         (unsigned long long)d->min, (unsigned long long)d->max);
+		else
+			snprintf(range, sizeof(range), "must be from %llu to %llu",
+			         (unsigned long long)d->min, (unsigned long long)d->max);
+		return bad_value(p, d, value, range);
+	}
+	*out = v;
+	return 0;
+}
+
+/* Stores the index of value in d->values, or names the allowed values. */
+static int
+parse_enum(struct conf_parser *p, const struct conf_directive *d, int *out, const char *value)
+{
+	char allowed[128] = "expected one of:";
+
+	for (int i = 0; d->values[i] != NULL; i++) {
+		if (strcmp(value, d->values[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+		strncat(allowed, i ? ", " : " ", sizeof(allowed) - strlen(allowed) - 1);
+		strncat(allowed, d->values[i], sizeof(allowed) - strlen(allowed) - 1);
+	}
+	return bad_value(p, d, value, allowed);
+}
+
+int
+conf_value_parse(struct conf_parser *p, const struct conf_directive *d, void *base,
+                 const char *value)
+{
+	void *field = (char *)base + d->offset;
+	const char *why = NULL;
+	uint64_t n;
+
+	if (*value == '\0')
+		return bad_value(p, d, value, "empty value");
+	switch (d->type) {
+	case T_STRING:
+		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
+		return 0;
+	case T_NAME:
+		if (!is_name(value))
+			return bad_value(p, d, value, "only letters, digits, '_', '.' and '-' are allowed");
+		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
+		return 0;
+	case T_PATH:
+		*(const char **)field = absolute_path(p, value);
+		return 0;
+	case T_URL: {
+		struct sg_conf_url *u = field;
+
+		if (sg_url_parse(value, p->conf->arena, &u->url, &why) == -1)
+			return bad_value(p, d, value, why);
+		u->text = sg_arena_strdup(p->conf->arena, value);
+		return 0;
+	}
+	case T_BOOL:
+		if (sg_parse_bool(value, (bool *)field, &why) == -1)
+			return bad_value(p, d, value, why);
+		return 0;
+	case T_WORKERS:
+		if (strcmp(value, "auto") == 0) {
+			*(unsigned *)field = 0;
+			return 0;
+		}
+		if (parse_number(p, d, &n, value) == -1)
+			return -1;
+		*(unsigned *)field = (unsigned)n;
+		return 0;
+	case T_UINT:
+	case T_SIZE:
+	case T_DURATION:
+		return parse_number(p, d, field, value);
+	case T_ENUM:
+		return parse_enum(p, d, field, value);
+	case T_LIST:
+	case T_PATHLIST:
+		return parse_list(p, d, field, value);
+	case T_SECRET:
+		return parse_secret(p, d, field, value);
+	case T_LISTEN:
+		return parse_listen(p, d, field, value);
+	case T_PREFIX:
+		if (!is_prefix(value))
+			return bad_value(p, d, value, "must start and end with '/' and hold plain path characters");
+		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
+		return 0;
+	case T_COOKIE:
+		if (!is_cookie_name(value))
+			return bad_value(p, d, value, "not a valid cookie name (RFC 6265)");
+		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
+		return 0;
+	}
+	return bad_value(p, d, value, "internal error: unknown directive type");
+}
