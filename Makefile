@@ -17,7 +17,7 @@ MAKEFLAGS += --no-builtin-rules
 .SUFFIXES:
 .DELETE_ON_ERROR:
 
-NOCONF_GOALS := clean distclean deps deps-build deps-check deps-demo format
+NOCONF_GOALS := clean distclean deps-check deps-demo format
 ifeq ($(filter-out $(NOCONF_GOALS),$(or $(MAKECMDGOALS),all)),)
 else
 include config.mk
@@ -49,7 +49,7 @@ INCLUDES := -I. -Ilib $(foreach m,$(MODULES),-Isrc/$(m))
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DSG_SYSCONFDIR='"$(SYSCONFDIR)"' $(INCLUDES) $(DEP_CFLAGS)
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(BASE_CFLAGS) $(WARN) $(CFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2
-ASAN_CFLAGS := $(BASE_CFLAGS) $(WARN) -O1 -g -fsanitize=address,undefined \
+ASAN_CFLAGS := $(BASE_CFLAGS) $(WARN) -O1 -g -fsanitize=address,undefined -DSG_SRCDIR='"$(CURDIR)"' \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(CMOCKA_CFLAGS)
 LDFLAGS ?=
 
@@ -159,3 +159,6 @@ distclean: clean
 		aclocal.m4 autom4te.cache config.h.in~
 
 -include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) build/obj/src/main.d
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -67,10 +67,10 @@ const char *sg_log_level_name(enum sg_log_level level);
 #define sg_log_error(...) sg_log(SG_LOG_ERROR, __VA_ARGS__)
 #define sg_log_warn(...) sg_log(SG_LOG_WARN, __VA_ARGS__)
 #define sg_log_info(...) sg_log(SG_LOG_INFO, __VA_ARGS__)
-#define sg_log_debug(...)                                 \
-	do {                                                  \
-		if (sg_log_get_level() >= SG_LOG_DEBUG)           \
-			sg_log(SG_LOG_DEBUG, __VA_ARGS__);            \
+#define sg_log_debug(...)                                  \
+	do {                                               \
+		if (sg_log_get_level() >= SG_LOG_DEBUG)    \
+			sg_log(SG_LOG_DEBUG, __VA_ARGS__); \
 	} while (0)
 /* Logs at error level and exits 1. */
 void sg_fatal(const char *fmt, ...) SG_PRINTF(1, 2) SG_NORETURN;
@@ -86,8 +86,7 @@ int sg_parse_duration_ms(const char *s, uint64_t *out, const char **why);
 /* "yes/no", "on/off", "true/false", "1/0". */
 int sg_parse_bool(const char *s, bool *out, const char **why);
 /* A decimal integer in [min, max]. */
-int sg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
-                  const char **why);
+int sg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char **why);
 
 /* file.c: reads a whole regular file of at most max bytes, NUL-terminated.
  * Returns NULL and sets errno (EFBIG past max) on failure. */

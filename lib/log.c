@@ -34,10 +34,10 @@ static struct {
 	bool journal;
 	int file_fd;
 	char *file_path;
-} logger = {"ssogw", SG_LOG_INFO, true, false, false, -1, NULL};
+} logger = { "ssogw", SG_LOG_INFO, true, false, false, -1, NULL };
 
-static const char *const level_names[] = {"error", "warn", "info", "debug"};
-static const int level_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static const int level_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
 /* True when JOURNAL_STREAM names the device and inode of our stderr. */
 static bool
@@ -217,12 +217,14 @@ sg_vlog(enum sg_log_level level, const char *fmt, va_list ap)
 		else
 			n = snprintf(line, sizeof(line), "%s %s[%ld]: %s: %s\n", ts, logger.ident,
 			             (long)getpid(), level_names[level], msg);
-		write_all(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		write_all(STDERR_FILENO, line,
+		          (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	if (logger.file_fd != -1) {
 		n = snprintf(line, sizeof(line), "%s %s[%ld]: %s: %s\n", ts, logger.ident,
 		             (long)getpid(), level_names[level], msg);
-		write_all(logger.file_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		write_all(logger.file_fd, line,
+		          (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	if (logger.to_syslog)
 		syslog(level_prio[level], "%s: %s", level_names[level], msg);

@@ -83,7 +83,9 @@ duration_unit(const char **sp)
 	static const struct {
 		const char *name;
 		uint64_t ms;
-	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+	} units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 }
+	};
 
 	for (size_t i = 0; i < SG_NELEM(units); i++) {
 		size_t n = strlen(units[i].name);
@@ -128,8 +130,8 @@ sg_parse_duration_ms(const char *s, uint64_t *out, const char **why)
 int
 sg_parse_bool(const char *s, bool *out, const char **why)
 {
-	static const char *const yes[] = {"yes", "on", "true", "1"};
-	static const char *const no[] = {"no", "off", "false", "0"};
+	static const char *const yes[] = { "yes", "on", "true", "1" };
+	static const char *const no[] = { "no", "off", "false", "0" };
 
 	for (size_t i = 0; i < SG_NELEM(yes); i++) {
 		if (strcasecmp(s, yes[i]) == 0) {

@@ -75,11 +75,12 @@ static void
 print_version(void)
 {
 	printf("ssogw %s\n", PACKAGE_VERSION);
-	printf("built with: libevent %s, OpenSSL %s, libxml2 %s, xmlsec1 %s, jansson %s, cjose %s,\n"
-	       "  libcurl %s, hiredis %s, inih %s, http-parser %d.%d.%d\n",
-	       SG_VERSION_LIBEVENT, SG_VERSION_OPENSSL, SG_VERSION_LIBXML, SG_VERSION_XMLSEC,
-	       SG_VERSION_JANSSON, SG_VERSION_CJOSE, SG_VERSION_LIBCURL, SG_VERSION_HIREDIS,
-	       SG_VERSION_INIH, SG_HTTP_PARSER_MAJOR, SG_HTTP_PARSER_MINOR, SG_HTTP_PARSER_PATCH);
+	printf(
+	    "built with: libevent %s, OpenSSL %s, libxml2 %s, xmlsec1 %s, jansson %s, cjose %s,\n"
+	    "  libcurl %s, hiredis %s, inih %s, http-parser %d.%d.%d\n",
+	    SG_VERSION_LIBEVENT, SG_VERSION_OPENSSL, SG_VERSION_LIBXML, SG_VERSION_XMLSEC,
+	    SG_VERSION_JANSSON, SG_VERSION_CJOSE, SG_VERSION_LIBCURL, SG_VERSION_HIREDIS,
+	    SG_VERSION_INIH, SG_HTTP_PARSER_MAJOR, SG_HTTP_PARSER_MINOR, SG_HTTP_PARSER_PATCH);
 	printf("configuration: %s\n", DEFAULT_CONF);
 }
 
@@ -149,7 +150,7 @@ load_config(const char *path, struct sg_errlist *errs)
 static int
 test_config(const char *path)
 {
-	struct sg_errlist errs = {0};
+	struct sg_errlist errs = { 0 };
 	struct sg_conf *c = load_config(path, &errs);
 
 	for (size_t i = 0; i < errs.count; i++)
@@ -246,7 +247,8 @@ notify_with_clock(const char *state)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(msg, sizeof(msg), "%s\nMONOTONIC_USEC=%llu", state,
-	         (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+	         (unsigned long long)ts.tv_sec * 1000000ULL +
+	             (unsigned long long)ts.tv_nsec / 1000);
 	sg_net_notify(msg);
 }
 
@@ -254,7 +256,7 @@ notify_with_clock(const char *state)
 static void
 reload(struct daemon *d)
 {
-	struct sg_errlist errs = {0};
+	struct sg_errlist errs = { 0 };
 	struct sg_conf *next;
 
 	notify_with_clock("RELOADING=1");
@@ -308,7 +310,7 @@ on_drain_tick(evutil_socket_t fd, short what, void *arg)
 static void
 begin_shutdown(struct daemon *d, int sig)
 {
-	struct timeval tick = {0, DRAIN_POLL_MS * 1000};
+	struct timeval tick = { 0, DRAIN_POLL_MS * 1000 };
 	uint64_t ms = d->conf->server.drain_timeout_ms;
 
 	if (d->stopping) {
@@ -368,7 +370,7 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 static int
 setup_loop(struct daemon *d)
 {
-	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	uint64_t wd = sg_net_watchdog_usec();
 
 	d->base = event_base_new();
@@ -384,7 +386,8 @@ setup_loop(struct daemon *d)
 		}
 	}
 	if (wd > 0) {
-		struct timeval half = {(time_t)(wd / 2 / 1000000), (suseconds_t)(wd / 2 % 1000000)};
+		struct timeval half = { (time_t)(wd / 2 / 1000000),
+			                (suseconds_t)(wd / 2 % 1000000) };
 
 		d->watchdog = event_new(d->base, -1, EV_PERSIST, on_watchdog, NULL);
 		event_add(d->watchdog, &half);
@@ -396,7 +399,7 @@ setup_loop(struct daemon *d)
 static int
 start(struct daemon *d)
 {
-	struct sg_errlist errs = {0};
+	struct sg_errlist errs = { 0 };
 
 	d->listeners = sg_net_listeners_bind(d->conf, &errs);
 	for (size_t i = 0; i < errs.count; i++)
@@ -440,8 +443,8 @@ teardown(struct daemon *d)
 int
 main(int argc, char **argv)
 {
-	struct daemon d = {0};
-	struct sg_errlist errs = {0};
+	struct daemon d = { 0 };
+	struct sg_errlist errs = { 0 };
 	int rc = 1;
 
 	sg_log_init("ssogw", SG_LOG_INFO);

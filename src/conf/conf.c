@@ -35,7 +35,7 @@ conf_error(struct conf_parser *p, int line, const char *fmt, ...)
 const char *
 conf_section_word(enum conf_section_kind kind)
 {
-	static const char *const words[] = {"server", "session", "app", "idp"};
+	static const char *const words[] = { "server", "session", "app", "idp" };
 
 	return words[kind];
 }
@@ -73,21 +73,22 @@ named_section_begin(struct conf_parser *p, enum conf_section_kind kind, const ch
 	if (*name == '\0' ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 	        strlen(name)) {
-		conf_error(p, p->line, "[%s %s]: a %s name is letters, digits, '_', '.' and '-'", word,
-		           name, word);
+		conf_error(p, p->line, "[%s %s]: a %s name is letters, digits, '_', '.' and '-'",
+		           word, name, word);
 		return;
 	}
 	for (size_t i = 0; i < *count; i++) {
 		struct sg_conf_sect *s = (*arr)[i];
 
 		if (strcmp(s->name, name) == 0) {
-			conf_error(p, p->line, "duplicate section [%s %s] (first at line %d)", word, name,
-			           s->line);
+			conf_error(p, p->line, "duplicate section [%s %s] (first at line %d)", word,
+			           name, s->line);
 			return;
 		}
 	}
-	p->base = sect_append(p, arr, count,
-	                      kind == SECT_APP ? sizeof(struct sg_conf_app) : sizeof(struct sg_conf_idp));
+	p->base =
+	    sect_append(p, arr, count,
+	                kind == SECT_APP ? sizeof(struct sg_conf_app) : sizeof(struct sg_conf_idp));
 	p->sect = p->base; /* struct sg_conf_sect is the first member */
 	p->kind = kind;
 	sect_init(p, p->sect, name);
@@ -112,18 +113,21 @@ conf_section_begin(struct conf_parser *p, const char *header)
 	           (wlen == 3 && strncmp(header, "idp", 3) == 0)) {
 		sp += strspn(sp, " \t");
 		if (*sp == '\0')
-			conf_error(p, p->line, "[%.3s] needs a name, as in [%.3s NAME]", header, header);
+			conf_error(p, p->line, "[%.3s] needs a name, as in [%.3s NAME]", header,
+			           header);
 		else
 			named_section_begin(p, header[0] == 'a' ? SECT_APP : SECT_IDP, sp);
 		return;
 	} else {
-		conf_error(p, p->line,
-		           "unknown section [%s] (expected [server], [session], [app NAME] or [idp NAME])",
-		           header);
+		conf_error(
+		    p, p->line,
+		    "unknown section [%s] (expected [server], [session], [app NAME] or [idp NAME])",
+		    header);
 		return;
 	}
 	if (single->line != 0) {
-		conf_error(p, p->line, "duplicate section [%s] (first at line %d)", header, single->line);
+		conf_error(p, p->line, "duplicate section [%s] (first at line %d)", header,
+		           single->line);
 		return;
 	}
 	sect_init(p, single, NULL);
@@ -141,7 +145,8 @@ conf_directive_set(struct conf_parser *p, const char *key, const char *value)
 		return; /* before any section, or in a bad one: already reported */
 	d = conf_directive_find(p->kind, key);
 	if (d == NULL) {
-		conf_error(p, p->line, "unknown directive \"%s\" in [%s]", key, conf_section_word(p->kind));
+		conf_error(p, p->line, "unknown directive \"%s\" in [%s]", key,
+		           conf_section_word(p->kind));
 		return;
 	}
 	seen = &p->sect->key_line[d - conf_directives];
@@ -184,7 +189,7 @@ struct sg_conf *
 sg_conf_load_string(const char *text, const char *name, const char *dir, struct sg_errlist *errs)
 {
 	size_t before = errs->count;
-	struct conf_parser p = {0};
+	struct conf_parser p = { 0 };
 
 	p.conf = conf_new(name, dir);
 	p.errs = errs;

@@ -98,7 +98,8 @@ check_readable(struct conf_parser *p, const struct sg_conf_sect *s, const char *
                const char *path)
 {
 	if (path != NULL && access(path, R_OK) == -1)
-		conf_error(p, sg_conf_line(s, key), "%s: cannot read %s: %s", key, path, strerror(errno));
+		conf_error(p, sg_conf_line(s, key), "%s: cannot read %s: %s", key, path,
+		           strerror(errno));
 }
 
 /* Reports path unless it holds at least one PEM X.509 certificate. */
@@ -109,15 +110,16 @@ check_certificate(struct conf_parser *p, const struct sg_conf_sect *s, const cha
 	X509 *x;
 
 	if (f == NULL) {
-		conf_error(p, sg_conf_line(s, "certificate"), "certificate: cannot read %s: %s", path,
-		           strerror(errno));
+		conf_error(p, sg_conf_line(s, "certificate"), "certificate: cannot read %s: %s",
+		           path, strerror(errno));
 		return;
 	}
 	x = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
 	if (x == NULL)
 		conf_error(p, sg_conf_line(s, "certificate"),
-		           "certificate: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path);
+		           "certificate: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+		           path);
 	X509_free(x);
 }
 
@@ -146,12 +148,12 @@ check_saml_idp(struct conf_parser *p, struct sg_conf_idp *idp)
 static void
 check_oidc_idp(struct conf_parser *p, struct sg_conf_idp *idp)
 {
-	static const char *const needed[] = {"issuer", "client_id", "client_secret"};
+	static const char *const needed[] = { "issuer", "client_id", "client_secret" };
 
 	for (size_t i = 0; i < SG_NELEM(needed); i++)
 		if (key_line(&idp->s, SECT_IDP, needed[i]) == 0)
-			conf_error(p, idp->s.line, "[idp %s]: type = oidc needs \"%s\"", idp->s.name,
-			           needed[i]);
+			conf_error(p, idp->s.line, "[idp %s]: type = oidc needs \"%s\"",
+			           idp->s.name, needed[i]);
 }
 
 /* Resolves app->idp and checks its URLs. */
@@ -171,11 +173,13 @@ check_app(struct conf_parser *p, struct sg_conf_app *app)
 			if (strcmp(p->conf->idps[i]->s.name, app->idp_name) == 0)
 				app->idp = p->conf->idps[i];
 		if (app->idp == NULL)
-			conf_error(p, sg_conf_line(s, "idp"), "idp: no section [idp %s]", app->idp_name);
+			conf_error(p, sg_conf_line(s, "idp"), "idp: no section [idp %s]",
+			           app->idp_name);
 	} else if (p->conf->idp_count == 1) {
 		app->idp = p->conf->idps[0];
 	} else if (p->conf->idp_count > 1 && key_line(s, SECT_APP, "idp") == 0) {
-		conf_error(p, s->line, "[app %s]: several [idp] sections: name one with \"idp\"", s->name);
+		conf_error(p, s->line, "[app %s]: several [idp] sections: name one with \"idp\"",
+		           s->name);
 	}
 }
 
@@ -185,14 +189,17 @@ check_app_urls_unique(struct conf_parser *p)
 {
 	for (size_t i = 0; i < p->conf->app_count; i++)
 		for (size_t j = 0; j < i; j++) {
-			const struct sg_url *a = &p->conf->apps[i]->url.url, *b = &p->conf->apps[j]->url.url;
+			const struct sg_url *a = &p->conf->apps[i]->url.url,
+			                    *b = &p->conf->apps[j]->url.url;
 
-			if (p->conf->apps[i]->url.text == NULL || p->conf->apps[j]->url.text == NULL)
+			if (p->conf->apps[i]->url.text == NULL ||
+			    p->conf->apps[j]->url.text == NULL)
 				continue;
-			if (strcmp(a->host, b->host) == 0 && a->port == b->port && strcmp(a->path, b->path) == 0)
+			if (strcmp(a->host, b->host) == 0 && a->port == b->port &&
+			    strcmp(a->path, b->path) == 0)
 				conf_error(p, sg_conf_line(&p->conf->apps[i]->s, "url"),
-				           "url: [app %s] already serves %s", p->conf->apps[j]->s.name,
-				           p->conf->apps[i]->url.text);
+				           "url: [app %s] already serves %s",
+				           p->conf->apps[j]->s.name, p->conf->apps[i]->url.text);
 		}
 }
 
@@ -201,7 +208,7 @@ static void
 check_listeners(struct conf_parser *p)
 {
 	struct sg_conf_server *srv = &p->conf->server;
-	const struct sg_conf_listens *lists[] = {&srv->listen, &srv->listen_http};
+	const struct sg_conf_listens *lists[] = { &srv->listen, &srv->listen_http };
 	const struct sg_conf_listen *all[256];
 	size_t n = 0;
 
@@ -212,7 +219,8 @@ check_listeners(struct conf_parser *p)
 		for (size_t j = 0; j < i; j++)
 			if (all[i]->addrlen == all[j]->addrlen &&
 			    memcmp(&all[i]->addr, &all[j]->addr, all[i]->addrlen) == 0)
-				conf_error(p, all[i]->line, "listen: %s is already listened on (line %d)",
+				conf_error(p, all[i]->line,
+				           "listen: %s is already listened on (line %d)",
 				           all[i]->text, all[j]->line);
 }
 
@@ -225,9 +233,11 @@ check_server(struct conf_parser *p)
 	check_readable(p, &srv->s, "tls_certificate", srv->tls_certificate);
 	check_readable(p, &srv->s, "tls_key", srv->tls_key);
 	if (srv->user != NULL && getpwnam(srv->user) == NULL)
-		conf_error(p, sg_conf_line(&srv->s, "user"), "user: no such user \"%s\"", srv->user);
+		conf_error(p, sg_conf_line(&srv->s, "user"), "user: no such user \"%s\"",
+		           srv->user);
 	if (srv->group != NULL && getgrnam(srv->group) == NULL)
-		conf_error(p, sg_conf_line(&srv->s, "group"), "group: no such group \"%s\"", srv->group);
+		conf_error(p, sg_conf_line(&srv->s, "group"), "group: no such group \"%s\"",
+		           srv->group);
 	if (srv->group != NULL && srv->user == NULL)
 		conf_error(p, sg_conf_line(&srv->s, "group"), "group: needs \"user\" as well");
 }

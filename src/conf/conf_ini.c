@@ -82,7 +82,8 @@ read_line(char *buf, int size, void *stream)
 	if (len == 0 || *line == '#' || *line == ';')
 		return buf;
 	if (len > SG_CONF_LINE_MAX || len + 2 > (size_t)size) {
-		conf_error(p, p->line, "line longer than %d characters (use \"@FILE\" for long secrets)",
+		conf_error(p, p->line,
+		           "line longer than %d characters (use \"@FILE\" for long secrets)",
 		           SG_CONF_LINE_MAX);
 		return buf;
 	}
@@ -122,7 +123,7 @@ on_pair(void *user, const char *section, const char *name, const char *value)
 void
 conf_parse_text(struct conf_parser *p, const char *text)
 {
-	struct ini_stream st = {p, text};
+	struct ini_stream st = { p, text };
 	int rc = ini_parse_stream(read_line, &st, on_pair, p);
 
 	/* Every malformed line was caught above; libinih's own verdict would

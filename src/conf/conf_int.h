@@ -40,11 +40,11 @@ struct conf_directive {
 	enum conf_section_kind section;
 	const char *name;
 	enum conf_type type;
-	size_t offset; /* of the value in the section's struct */
+	size_t offset;   /* of the value in the section's struct */
 	const char *def; /* default, in config syntax; NULL for none */
 	unsigned flags;
-	uint64_t min, max;          /* T_UINT, T_WORKERS, T_SIZE, T_DURATION */
-	const char *const *values;  /* T_ENUM, NULL-terminated */
+	uint64_t min, max;         /* T_UINT, T_WORKERS, T_SIZE, T_DURATION */
+	const char *const *values; /* T_ENUM, NULL-terminated */
 };
 
 extern const struct conf_directive conf_directives[];

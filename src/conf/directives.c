@@ -28,8 +28,8 @@
 #define HOUR (60 * MIN)
 #define DAY (24 * HOUR)
 
-static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
-static const char *const idp_types[] = {"saml", "oidc", NULL};
+static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
+static const char *const idp_types[] = { "saml", "oidc", NULL };
 
 /* clang-format off */
 const struct conf_directive conf_directives[] = {
@@ -80,7 +80,8 @@ const struct conf_directive *
 conf_directive_find(enum conf_section_kind kind, const char *name)
 {
 	for (size_t i = 0; i < conf_directive_count; i++)
-		if (conf_directives[i].section == kind && strcmp(conf_directives[i].name, name) == 0)
+		if (conf_directives[i].section == kind &&
+		    strcmp(conf_directives[i].name, name) == 0)
 			return &conf_directives[i];
 	return NULL;
 }
@@ -97,8 +98,7 @@ sg_conf_directive(size_t i, const char **section, const char **name)
 
 /* Reports value as bad for d, naming the reason but never a secret. */
 static int
-bad_value(struct conf_parser *p, const struct conf_directive *d, const char *value,
-          const char *why)
+bad_value(struct conf_parser *p, const struct conf_directive *d, const char *value, const char *why)
 {
 	if (d->type == T_SECRET)
 		conf_error(p, p->line, "%s: %s", d->name, why);
@@ -140,9 +140,10 @@ parse_list(struct conf_parser *p, const struct conf_directive *d, struct sg_conf
 		n = strcspn(s, " \t,");
 		if (n == 0)
 			break;
-		list_append(p, l, d->type == T_PATHLIST
-		                      ? absolute_path(p, sg_arena_strndup(p->conf->arena, s, n))
-		                      : sg_arena_strndup(p->conf->arena, s, n));
+		list_append(p, l,
+		            d->type == T_PATHLIST
+		                ? absolute_path(p, sg_arena_strndup(p->conf->arena, s, n))
+		                : sg_arena_strndup(p->conf->arena, s, n));
 		s += n;
 	}
 	return 0;
@@ -153,7 +154,7 @@ static int
 parse_listen(struct conf_parser *p, const struct conf_directive *d, struct sg_conf_listens *ls,
              const char *value)
 {
-	struct addrinfo hints = {0}, *res = NULL;
+	struct addrinfo hints = { 0 }, *res = NULL;
 	char host[64];
 	const char *port, *h = value, *colon = strrchr(value, ':');
 	size_t hlen;
@@ -161,7 +162,8 @@ parse_listen(struct conf_parser *p, const struct conf_directive *d, struct sg_co
 	int rc;
 
 	if (colon == NULL || colon[1] == '\0')
-		return bad_value(p, d, value, "expected ADDRESS:PORT, such as 127.0.0.1:8443 or [::]:443");
+		return bad_value(p, d, value,
+		                 "expected ADDRESS:PORT, such as 127.0.0.1:8443 or [::]:443");
 	port = colon + 1;
 	hlen = (size_t)(colon - value);
 	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
@@ -169,7 +171,8 @@ parse_listen(struct conf_parser *p, const struct conf_directive *d, struct sg_co
 		hlen -= 2;
 	}
 	if (hlen == 0 || hlen >= sizeof(host))
-		return bad_value(p, d, value, "expected ADDRESS:PORT, such as 127.0.0.1:8443 or [::]:443");
+		return bad_value(p, d, value,
+		                 "expected ADDRESS:PORT, such as 127.0.0.1:8443 or [::]:443");
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
 	if (strcmp(host, "*") == 0)
@@ -180,7 +183,8 @@ parse_listen(struct conf_parser *p, const struct conf_directive *d, struct sg_co
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0)
-		return bad_value(p, d, value, "address must be a numeric IPv4 or [IPv6] address or *");
+		return bad_value(p, d, value,
+		                 "address must be a numeric IPv4 or [IPv6] address or *");
 	v = sg_arena_alloc(p->conf->arena, (ls->count + 1) * sizeof(*v));
 	if (ls->count > 0)
 		memcpy(v, ls->v, ls->count * sizeof(*v));
@@ -247,7 +251,8 @@ is_prefix(const char *s)
 	size_t n = strlen(s);
 
 	return n >= 1 && s[0] == '/' && s[n - 1] == '/' && strstr(s, "//") == NULL &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-~/") == n &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-~/") ==
+	           n &&
 	       strstr(s, "/./") == NULL && strstr(s, "/../") == NULL;
 }
 
@@ -316,7 +321,8 @@ conf_value_parse(struct conf_parser *p, const struct conf_directive *d, void *ba
 		return 0;
 	case T_NAME:
 		if (!is_name(value))
-			return bad_value(p, d, value, "only letters, digits, '_', '.' and '-' are allowed");
+			return bad_value(p, d, value,
+			                 "only letters, digits, '_', '.' and '-' are allowed");
 		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
 		return 0;
 	case T_PATH:
@@ -358,7 +364,9 @@ conf_value_parse(struct conf_parser *p, const struct conf_directive *d, void *ba
 		return parse_listen(p, d, field, value);
 	case T_PREFIX:
 		if (!is_prefix(value))
-			return bad_value(p, d, value, "must start and end with '/' and hold plain path characters");
+			return bad_value(
+			    p, d, value,
+			    "must start and end with '/' and hold plain path characters");
 		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
 		return 0;
 	case T_COOKIE:

@@ -66,7 +66,8 @@ parse_authority(const char *s, const char *end, struct sg_arena *a, struct sg_ur
 			return -1;
 		}
 		for (p++; p < end; p++) {
-			if (!isdigit((unsigned char)*p) || (port = port * 10 + (uint64_t)(*p - '0')) > 65535) {
+			if (!isdigit((unsigned char)*p) ||
+			    (port = port * 10 + (uint64_t)(*p - '0')) > 65535) {
 				*why = "bad port in URL";
 				return -1;
 			}

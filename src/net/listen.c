@@ -73,8 +73,8 @@ bind_list(struct sg_listeners *l, const struct sg_conf *c, const struct sg_conf_
 		struct bound *b;
 
 		if (fd == -1) {
-			sg_errlist_add(errs, "%s:%d: cannot listen on %s: %s", c->file, ls->v[i].line,
-			               ls->v[i].text, strerror(errno));
+			sg_errlist_add(errs, "%s:%d: cannot listen on %s: %s", c->file,
+			               ls->v[i].line, ls->v[i].text, strerror(errno));
 			continue;
 		}
 		l->v = sg_xrealloc(l->v, (l->count + 1) * sizeof(*l->v));
@@ -114,10 +114,13 @@ on_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockaddr *sa, in
 	(void)len;
 	atomic_fetch_add(&active_connections, 1);
 	if (sa->sa_family == AF_INET)
-		evutil_inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, host, sizeof(host));
+		evutil_inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, host,
+		                 sizeof(host));
 	else if (sa->sa_family == AF_INET6)
-		evutil_inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof(host));
-	sg_log_debug("connection from %s on %s closed: no proxy engine in this build", host, b->text);
+		evutil_inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, host,
+		                 sizeof(host));
+	sg_log_debug("connection from %s on %s closed: no proxy engine in this build", host,
+	             b->text);
 	evutil_closesocket(fd);
 	atomic_fetch_sub(&active_connections, 1);
 }
@@ -145,7 +148,8 @@ sg_net_listeners_start(struct sg_listeners *l, struct event_base *base)
 			return -1;
 		}
 		evconnlistener_set_error_cb(b->ev, on_accept_error);
-		sg_log_info("listening on %s (%s)", b->text, b->plain_http ? "http, redirects" : "https");
+		sg_log_info("listening on %s (%s)", b->text,
+		            b->plain_http ? "http, redirects" : "https");
 	}
 	return 0;
 }
@@ -182,7 +186,8 @@ listed(const struct bound *b, const struct sg_conf_listens *ls, bool plain_http)
 	if (b->plain_http != plain_http)
 		return false;
 	for (size_t i = 0; i < ls->count; i++)
-		if (ls->v[i].addrlen == b->addrlen && memcmp(&ls->v[i].addr, &b->addr, b->addrlen) == 0)
+		if (ls->v[i].addrlen == b->addrlen &&
+		    memcmp(&ls->v[i].addr, &b->addr, b->addrlen) == 0)
 			return true;
 	return false;
 }

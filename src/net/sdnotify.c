@@ -20,7 +20,7 @@ int
 sg_net_notify(const char *state)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t plen;
 	socklen_t alen;
 	ssize_t n;

@@ -22,8 +22,8 @@ tls_error(struct sg_errlist *errs, const struct sg_conf *c, const char *key, con
 	if (e != 0)
 		ERR_error_string_n(e, buf, sizeof(buf));
 	ERR_clear_error();
-	sg_errlist_add(errs, "%s:%d: %s: cannot %s %s: %s", c->file, sg_conf_line(&c->server.s, key),
-	               key, what, path, buf);
+	sg_errlist_add(errs, "%s:%d: %s: cannot %s %s: %s", c->file,
+	               sg_conf_line(&c->server.s, key), key, what, path, buf);
 }
 
 int
@@ -36,11 +36,13 @@ sg_net_tls_check(const struct sg_conf *c, struct sg_errlist *errs)
 	if (ctx == NULL)
 		sg_fatal("cannot create a TLS context");
 	if (SSL_CTX_use_certificate_chain_file(ctx, srv->tls_certificate) != 1)
-		tls_error(errs, c, "tls_certificate", "load certificate chain", srv->tls_certificate);
+		tls_error(errs, c, "tls_certificate", "load certificate chain",
+		          srv->tls_certificate);
 	else if (SSL_CTX_use_PrivateKey_file(ctx, srv->tls_key, SSL_FILETYPE_PEM) != 1)
 		tls_error(errs, c, "tls_key", "load private key", srv->tls_key);
 	else if (SSL_CTX_check_private_key(ctx) != 1)
-		tls_error(errs, c, "tls_key", "use key (it does not match tls_certificate)", srv->tls_key);
+		tls_error(errs, c, "tls_key", "use key (it does not match tls_certificate)",
+		          srv->tls_key);
 	SSL_CTX_free(ctx);
 	return errs->count == before ? 0 : -1;
 }
