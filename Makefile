@@ -16,8 +16,9 @@ MAKEFLAGS += --no-builtin-rules
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+.SECONDARY:
 
-NOCONF_GOALS := clean distclean deps-check deps-demo format
+NOCONF_GOALS := clean distclean deps-check deps-demo deps-bench format
 ifeq ($(filter-out $(NOCONF_GOALS),$(or $(MAKECMDGOALS),all)),)
 else
 include config.mk
@@ -66,7 +67,8 @@ OBJ := $(patsubst %.c,build/obj/%.o,$(SRC_LIB))
 ASAN_OBJ := $(patsubst %.c,build/asan/%.o,$(SRC_LIB))
 CLANG_CHECK := $(patsubst %.c,build/clang/%.ok,$(SRC_LIB) $(SRC_MAIN) $(wildcard tests/unit/*.c tests/tools/*.c))
 
-.PHONY: all check demo bench install clean distclean deps-check deps-demo unit tools clang-check
+.PHONY: all check demo bench install clean distclean deps-check deps-demo deps-bench unit tools \
+	clang-check format
 
 all: ssogw
 
@@ -125,9 +127,11 @@ tools: $(addprefix build/tools/,$(TOOLS))
 clang-check: $(CLANG_CHECK)
 
 deps-check:
-	sh scripts/deps.sh check
+	@sh scripts/deps.sh check
 deps-demo:
-	sh scripts/deps.sh demo
+	@sh scripts/deps.sh demo
+deps-bench:
+	@sh scripts/deps.sh bench
 
 check: deps-check
 	$(MAKE) all unit tools clang-check
@@ -137,7 +141,8 @@ demo: deps-demo
 	$(MAKE) all
 	sh scripts/demo.sh
 
-bench: all
+bench: deps-bench
+	$(MAKE) all
 	sh tests/bench/run.sh
 
 install: all

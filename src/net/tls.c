@@ -8,6 +8,8 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <stdio.h>
 
 #include "net.h"
 
@@ -19,7 +21,9 @@ tls_error(struct sg_errlist *errs, const struct sg_conf *c, const char *key, con
 	unsigned long e = ERR_peek_error();
 	char buf[256] = "unknown error";
 
-	if (e != 0)
+	if (ERR_GET_LIB(e) == ERR_LIB_X509 && ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH)
+		snprintf(buf, sizeof(buf), "the key does not match tls_certificate");
+	else if (e != 0)
 		ERR_error_string_n(e, buf, sizeof(buf));
 	ERR_clear_error();
 	sg_errlist_add(errs, "%s:%d: %s: cannot %s %s: %s", c->file,

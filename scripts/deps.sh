@@ -1,0 +1,70 @@
+#!/bin/sh
+# deps.sh STEP - makes sure the Debian 12 packages that STEP needs are
+# installed.  STEP is build (compile), check (build and run every test), demo
+# or bench.  As root it installs what is missing with apt-get; otherwise it
+# prints the one apt-get line to run and fails.  Nothing else is downloaded.
+set -eu
+
+build="gcc make autoconf automake pkg-config
+  libevent-dev libssl-dev libxml2-dev libxmlsec1-dev libjansson-dev libcjose-dev
+  libcurl4-openssl-dev libcmocka-dev libhiredis-dev libinih-dev libhttp-parser-dev"
+# check: clang for the second compiler pass, clang-format for the style
+# check, openssl and curl for test certificates and requests, ssl-cert for
+# the snake-oil pair the sample configuration names, iproute2 for `ss`,
+# systemd for systemd-analyze.
+check="$build clang clang-format openssl curl ssl-cert iproute2 procps systemd"
+demo="$build openssl curl ssl-cert"
+bench="$build openssl curl nginx"
+
+case "${1:-}" in
+build) want=$build ;;
+check) want=$check ;;
+demo) want=$demo ;;
+bench) want=$bench ;;
+*)
+	echo "usage: $0 build|check|demo|bench" >&2
+	exit 2
+	;;
+esac
+
+missing=
+for p in $want; do
+	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	case "$status" in
+	ii*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "ssogw needs these Debian packages; as root, run:" >&2
+		echo "  apt-get install -y --no-install-recommends$missing" >&2
+		exit 1
+	fi
+	echo "deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	# Servers we install (nginx, ...) are started by our tests on loopback,
+	# never by their packages on every interface: policy-rc.d says no.
+	policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+	fi
+	rc=0
+	apt-get update -q && apt-get install -y -q --no-install-recommends $missing || rc=$?
+	[ -z "$policy" ] || rm -f "$policy"
+	[ "$rc" -eq 0 ] || exit "$rc"
+fi
+
+# The sample configuration uses Debian's snake-oil certificate, which the
+# ssl-cert package only creates on a full install.
+if [ "$1" != build ] && [ ! -e /etc/ssl/certs/ssl-cert-snakeoil.pem ]; then
+	if [ "$(id -u)" -eq 0 ]; then
+		make-ssl-cert generate-default-snakeoil
+	else
+		echo "as root, run: make-ssl-cert generate-default-snakeoil" >&2
+		exit 1
+	fi
+fi
