@@ -65,10 +65,15 @@ endif
 
 OBJ := $(patsubst %.c,build/obj/%.o,$(SRC_LIB))
 ASAN_OBJ := $(patsubst %.c,build/asan/%.o,$(SRC_LIB))
-CLANG_CHECK := $(patsubst %.c,build/clang/%.ok,$(SRC_LIB) $(SRC_MAIN) $(wildcard tests/unit/*.c tests/tools/*.c))
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := $(BASE_CFLAGS) $(WARN) -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all
+FUZZ_OBJ := $(patsubst %.c,build/fuzz/%.o,$(SRC_LIB))
+CLANG_CHECK := $(patsubst %.c,build/clang/%.ok,$(SRC_LIB) $(SRC_MAIN) \
+	$(wildcard tests/unit/*.c tests/tools/*.c))
 
 .PHONY: all check demo bench install clean distclean deps-check deps-demo deps-bench unit tools \
-	clang-check format
+	fuzz clang-check format
 
 all: ssogw
 
@@ -94,6 +99,11 @@ build/asan/%.o: %.c config.h
 	$(call say,CC-ASAN,$<)
 	$(Q)$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
 
+build/fuzz/%.o: %.c config.h
+	@mkdir -p $(@D)
+	$(call say,CC-FUZZ,$<)
+	$(Q)clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
 build/clang/%.ok: %.c config.h
 	@mkdir -p $(@D)
 	$(call say,CLANG,$<)
@@ -107,6 +117,16 @@ build/libssogw.a: $(OBJ)
 build/asan/libssogw.a: $(ASAN_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
+
+build/fuzz/libssogw.a: $(FUZZ_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+# libFuzzer targets, one per parser of untrusted input (make check runs each
+# for a bounded number of inputs over its seed corpus in tests/fuzz/corpus).
+build/fuzz/%: build/fuzz/tests/fuzz/%.o build/fuzz/libssogw.a
+	$(call say,LINK,$@)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(DEP_LIBS)
 
 ssogw: build/obj/src/main.o build/libssogw.a
 	$(call say,LINK,$@)
@@ -124,6 +144,7 @@ build/tools/%: build/obj/tests/tools/%.o build/libssogw.a
 
 unit: $(addprefix build/asan/tests/,$(UNIT_TESTS))
 tools: $(addprefix build/tools/,$(TOOLS))
+fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 clang-check: $(CLANG_CHECK)
 
 deps-check:
@@ -134,7 +155,7 @@ deps-bench:
 	@sh scripts/deps.sh bench
 
 check: deps-check
-	$(MAKE) all unit tools clang-check
+	$(MAKE) all unit tools fuzz clang-check
 	sh tests/run.sh
 
 demo: deps-demo
@@ -149,8 +170,10 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/ssogw \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
 	install -m 0755 ssogw $(DESTDIR)$(SBINDIR)/ssogw
+	# The unit runs as a dynamic user in group ssl-cert: let it read the file.
 	test -e $(DESTDIR)$(SYSCONFDIR)/ssogw/ssogw.conf || \
-		install -m 0640 etc/ssogw.conf $(DESTDIR)$(SYSCONFDIR)/ssogw/ssogw.conf
+		install -m 0640 $$(getent group ssl-cert >/dev/null && echo -g ssl-cert) \
+		etc/ssogw.conf $(DESTDIR)$(SYSCONFDIR)/ssogw/ssogw.conf
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/ssogw.service \
 		> $(DESTDIR)$(UNITDIR)/ssogw.service
 	install -m 0644 man/ssogw.8 $(DESTDIR)$(MANDIR)/man8/ssogw.8
@@ -163,7 +186,7 @@ distclean: clean
 	rm -rf config.mk config.h config.log config.status configure config.h.in \
 		aclocal.m4 autom4te.cache config.h.in~
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) build/obj/src/main.d
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) build/obj/src/main.d
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

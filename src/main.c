@@ -54,6 +54,7 @@ struct daemon {
 	struct event *drain;
 	struct timespec drain_deadline;
 	bool stopping;
+	bool detached; /* daemon(3) ran: stderr is gone */
 	bool pid_file_written;
 };
 
@@ -174,6 +175,9 @@ apply_logging(const struct daemon *d, const struct sg_conf *c)
 		sg_log_error("cannot open log file %s: %s", c->server.log_file, strerror(errno));
 		return -1;
 	}
+	/* Detached, the log goes to syslog whenever there is no log file. */
+	if (d->detached)
+		sg_log_set_syslog(c->server.log_file == NULL);
 	return 0;
 }
 
@@ -412,6 +416,7 @@ start(struct daemon *d)
 			sg_log_error("cannot detach: %s", strerror(errno));
 			return -1;
 		}
+		d->detached = true;
 		sg_log_set_stderr(false);
 		sg_log_set_syslog(d->conf->server.log_file == NULL);
 	}

@@ -30,6 +30,18 @@ tls_error(struct sg_errlist *errs, const struct sg_conf *c, const char *key, con
 	               sg_conf_line(&c->server.s, key), key, what, path, buf);
 }
 
+/* Refuses to ask for a passphrase: a daemon has no terminal to ask on, and
+ * OpenSSL's default would prompt on stdin during `ssogw -t`. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *userdata)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)userdata;
+	return -1;
+}
+
 int
 sg_net_tls_check(const struct sg_conf *c, struct sg_errlist *errs)
 {
@@ -39,6 +51,7 @@ sg_net_tls_check(const struct sg_conf *c, struct sg_errlist *errs)
 
 	if (ctx == NULL)
 		sg_fatal("cannot create a TLS context");
+	SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
 	if (SSL_CTX_use_certificate_chain_file(ctx, srv->tls_certificate) != 1)
 		tls_error(errs, c, "tls_certificate", "load certificate chain",
 		          srv->tls_certificate);
