@@ -8,11 +8,11 @@ set -eu
 build="gcc make autoconf automake pkg-config
   libevent-dev libssl-dev libxml2-dev libxmlsec1-dev libjansson-dev libcjose-dev
   libcurl4-openssl-dev libcmocka-dev libhiredis-dev libinih-dev libhttp-parser-dev"
-# check: clang for the second compiler pass, clang-format for the style
+# check: clang for the second compiler pass and libFuzzer, clang-format for the style
 # check, openssl and curl for test certificates and requests, ssl-cert for
 # the snake-oil pair the sample configuration names, iproute2 for `ss`,
 # systemd for systemd-analyze.
-check="$build clang clang-format openssl curl ssl-cert iproute2 procps systemd"
+check="$build clang clang-format libclang-rt-14-dev openssl curl ssl-cert iproute2 procps systemd"
 demo="$build openssl curl ssl-cert"
 bench="$build openssl curl nginx"
 

@@ -34,3 +34,7 @@ expect_failure docs-catch-missing-sample-directive sh "$top/tests/check-docs.sh"
 sed 's/^\.B drain_timeout$/.B drain_timeouts/' "$top/man/ssogw.conf.5" >"$tmp/ssogw.conf.5"
 expect_failure docs-catch-misnamed-man-directive sh "$top/tests/check-docs.sh" \
 	"$top/build/tools/dump_directives" "$tmp/ssogw.conf.5" "$top/etc/ssogw.conf"
+
+sed -e 's/^ProtectSystem=strict//' -e 's/^SystemCallFilter=.*//' -e 's/^PrivateDevices=yes//' \
+	"$top/systemd/ssogw.service" >"$tmp/ssogw.service"
+expect_failure unit-check-catches-weaker-hardening sh "$top/tests/check-unit.sh" "$tmp/ssogw.service"

@@ -4,7 +4,8 @@
 #
 #   unit tests     build/asan/tests/t_*  (cmocka, ASan+UBSan): each case counts
 #   integration    tests/integration/t_*.sh: each "ok"/"not ok" line counts
-#   checks         layering, docs, format, and the checks' own self-tests
+#   checks         fuzz targets (bounded runs), layering, docs, format, and
+#                  the checks' own self-tests
 #
 # Logs go to tests/run/; a failure prints the tail of its log.
 set -u
@@ -90,9 +91,20 @@ for t in tests/integration/t_*.sh; do
 	run_integration "$t"
 done
 
+# Each libFuzzer target: a bounded run over its seed corpus; a crash,
+# leak or sanitizer report fails it.
+for f in build/fuzz/fuzz_*; do
+	[ -x "$f" ] || continue
+	name=$(basename "$f")
+	corpus=tests/fuzz/corpus/${name#fuzz_}
+	mkdir -p "$logs/$name"
+	run_check "$name" pass "$f" -runs="${FUZZ_RUNS:-50000}" -max_len=4096 "$logs/$name" "$corpus"
+done
+
 run_check layering pass sh tests/check-layering.sh
 run_check docs pass sh tests/check-docs.sh
 run_check format pass sh tests/check-format.sh
+run_check systemd-unit pass sh tests/check-unit.sh
 sh tests/check-selftest.sh "$logs" >"$logs/selftest.out" 2>&1
 while read -r verdict name; do
 	case "$verdict" in
