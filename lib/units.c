@@ -24,11 +24,13 @@ read_number(const char **sp, uint64_t *out, const char **why)
 		return -1;
 	}
 	for (; isdigit((unsigned char)*s); s++) {
-		if (v > (UINT64_MAX - 9) / 10) {
+		uint64_t digit = (uint64_t)(*s - '0');
+
+		if (v > (UINT64_MAX - digit) / 10) {
 			*why = "number too large";
 			return -1;
 		}
-		v = v * 10 + (uint64_t)(*s - '0');
+		v = v * 10 + digit;
 	}
 	*sp = s;
 	*out = v;
@@ -102,6 +104,7 @@ int
 sg_parse_duration_ms(const char *s, uint64_t *out, const char **why)
 {
 	uint64_t total = 0, v, unit, term;
+	bool first = true;
 
 	if (*s == '\0') {
 		*why = "expected a duration such as 30s, 5m or 8h";
@@ -110,7 +113,9 @@ sg_parse_duration_ms(const char *s, uint64_t *out, const char **why)
 	while (*s != '\0') {
 		if (read_number(&s, &v, why) == -1)
 			return -1;
-		unit = *s == '\0' && total == 0 ? 1000 : duration_unit(&s);
+		/* A bare number means seconds, but only as the whole value. */
+		unit = *s == '\0' && first ? 1000 : duration_unit(&s);
+		first = false;
 		if (unit == 0) {
 			*why = "expected a duration such as 30s, 5m or 8h (units ms, s, m, h, d)";
 			return -1;

@@ -73,8 +73,9 @@ named_section_begin(struct conf_parser *p, enum conf_section_kind kind, const ch
 	if (*name == '\0' ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 	        strlen(name)) {
-		conf_error(p, p->line, "[%s %s]: a %s name is letters, digits, '_', '.' and '-'",
-		           word, name, word);
+		conf_error(p, p->line,
+		           "[%s %s]: the name may hold letters, digits, '_', '.' and '-'", word,
+		           name);
 		return;
 	}
 	for (size_t i = 0; i < *count; i++) {
@@ -151,7 +152,8 @@ conf_directive_set(struct conf_parser *p, const char *key, const char *value)
 	}
 	seen = &p->sect->key_line[d - conf_directives];
 	if (*seen != 0 && !(d->flags & D_MULTI)) {
-		conf_error(p, p->line, "duplicate directive \"%s\" (first at line %d)", key, *seen);
+		conf_error(p, p->line, "duplicate directive \"%s\" (first at line %d)", key,
+		           abs(*seen));
 		return;
 	}
 	/* A value that failed is remembered as -line: present, already reported. */
@@ -203,24 +205,43 @@ sg_conf_load_string(const char *text, const char *name, const char *dir, struct 
 	return p.conf;
 }
 
+/* The 1-based number of the line that p points into. */
+static size_t
+line_of(const char *text, const char *p)
+{
+	size_t line = 1;
+
+	for (; text < p; text++)
+		line += *text == '\n';
+	return line;
+}
+
 struct sg_conf *
 sg_conf_load(const char *path, struct sg_errlist *errs)
 {
 	struct sg_conf *c;
-	char *text, *copy, *dir;
+	char *text, *copy, *dir, *nul;
+	size_t len;
 
-	text = sg_read_file(path, SG_CONF_FILE_MAX, NULL);
+	text = sg_read_file(path, SG_CONF_FILE_MAX, &len);
 	if (text == NULL) {
 		sg_errlist_add(errs, "%s: cannot read: %s", path,
 		               errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
 		return NULL;
 	}
-	copy = sg_xstrdup(path);
-	dir = realpath(dirname(copy), NULL);
-	c = sg_conf_load_string(text, path, dir ? dir : ".", errs);
-	free(dir);
-	free(copy);
-	sg_wipe(text, strlen(text)); /* inline secrets */
+	nul = memchr(text, '\0', len);
+	if (nul != NULL) {
+		/* The parser works on C strings: it must never see a cut file. */
+		sg_errlist_add(errs, "%s:%zu: NUL byte in line", path, line_of(text, nul));
+		c = NULL;
+	} else {
+		copy = sg_xstrdup(path);
+		dir = realpath(dirname(copy), NULL);
+		c = sg_conf_load_string(text, path, dir ? dir : ".", errs);
+		free(dir);
+		free(copy);
+	}
+	sg_wipe(text, len); /* inline secrets */
 	free(text);
 	return c;
 }

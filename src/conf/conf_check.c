@@ -8,13 +8,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf_int.h"
@@ -92,14 +95,26 @@ is_set(const struct sg_conf_sect *s, enum conf_section_kind kind, const char *ke
 	return key_line(s, kind, key) > 0;
 }
 
-/* Reports file unless it can be read. */
+/* Reports path unless it is a regular file we can open for reading. */
 static void
 check_readable(struct conf_parser *p, const struct sg_conf_sect *s, const char *key,
                const char *path)
 {
-	if (path != NULL && access(path, R_OK) == -1)
+	struct stat st;
+	int fd;
+
+	if (path == NULL)
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1 || fstat(fd, &st) == -1) {
 		conf_error(p, sg_conf_line(s, key), "%s: cannot read %s: %s", key, path,
 		           strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		conf_error(p, sg_conf_line(s, key), "%s: cannot read %s: not a regular file", key,
+		           path);
+	}
+	if (fd != -1)
+		close(fd);
 }
 
 /* Reports path unless it holds at least one PEM X.509 certificate. */
@@ -116,6 +131,7 @@ check_certificate(struct conf_parser *p, const struct sg_conf_sect *s, const cha
 	}
 	x = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
+	ERR_clear_error(); /* leave nothing on this thread's queue for TLS code */
 	if (x == NULL)
 		conf_error(p, sg_conf_line(s, "certificate"),
 		           "certificate: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
@@ -127,9 +143,11 @@ static void
 check_saml_idp(struct conf_parser *p, struct sg_conf_idp *idp)
 {
 	const struct sg_conf_sect *s = &idp->s;
-	bool file = is_set(s, SECT_IDP, "metadata_file"), url = is_set(s, SECT_IDP, "metadata_url");
-	bool manual = is_set(s, SECT_IDP, "entity_id") && is_set(s, SECT_IDP, "sso_url") &&
-	              idp->certificate.count > 0;
+	/* Present counts even when the value was bad (and already reported). */
+	bool file = key_line(s, SECT_IDP, "metadata_file") != 0;
+	bool url = key_line(s, SECT_IDP, "metadata_url") != 0;
+	bool manual = key_line(s, SECT_IDP, "entity_id") != 0 &&
+	              key_line(s, SECT_IDP, "sso_url") != 0 && idp->certificate.count > 0;
 
 	if (file && url)
 		conf_error(p, sg_conf_line(s, "metadata_url"),
@@ -139,7 +157,7 @@ check_saml_idp(struct conf_parser *p, struct sg_conf_idp *idp)
 		           "[idp %s]: type = saml needs metadata_file, metadata_url, or entity_id, "
 		           "sso_url and certificate",
 		           s->name);
-	if (file)
+	if (is_set(s, SECT_IDP, "metadata_file"))
 		check_readable(p, s, "metadata_file", idp->metadata_file);
 	for (size_t i = 0; i < idp->certificate.count; i++)
 		check_certificate(p, s, idp->certificate.v[i]);
@@ -207,21 +225,27 @@ check_app_urls_unique(struct conf_parser *p)
 static void
 check_listeners(struct conf_parser *p)
 {
-	struct sg_conf_server *srv = &p->conf->server;
+	const struct sg_conf_server *srv = &p->conf->server;
 	const struct sg_conf_listens *lists[] = { &srv->listen, &srv->listen_http };
-	const struct sg_conf_listen *all[256];
-	size_t n = 0;
+	const char *const names[] = { "listen", "listen_http" };
 
 	for (size_t l = 0; l < 2; l++)
-		for (size_t i = 0; i < lists[l]->count && n < SG_NELEM(all); i++)
-			all[n++] = &lists[l]->v[i];
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < i; j++)
-			if (all[i]->addrlen == all[j]->addrlen &&
-			    memcmp(&all[i]->addr, &all[j]->addr, all[i]->addrlen) == 0)
-				conf_error(p, all[i]->line,
-				           "listen: %s is already listened on (line %d)",
-				           all[i]->text, all[j]->line);
+		for (size_t i = 0; i < lists[l]->count; i++) {
+			const struct sg_conf_listen *a = &lists[l]->v[i];
+
+			/* compare with every earlier entry, in this list and the one before */
+			for (size_t m = 0; m <= l; m++)
+				for (size_t j = 0; j < (m == l ? i : lists[m]->count); j++) {
+					const struct sg_conf_listen *b = &lists[m]->v[j];
+
+					if (a->addrlen == b->addrlen &&
+					    memcmp(&a->addr, &b->addr, a->addrlen) == 0)
+						conf_error(
+						    p, a->line,
+						    "%s: %s is already listened on (line %d)",
+						    names[l], a->text, b->line);
+				}
+		}
 }
 
 static void

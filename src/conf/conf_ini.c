@@ -81,20 +81,19 @@ read_line(char *buf, int size, void *stream)
 	strcpy(buf, "\n");
 	if (len == 0 || *line == '#' || *line == ';')
 		return buf;
-	if (len > SG_CONF_LINE_MAX || len + 2 > (size_t)size) {
+	if (len > SG_CONF_LINE_MAX || len + 1 > (size_t)size) {
 		conf_error(p, p->line,
 		           "line longer than %d characters (use \"@FILE\" for long secrets)",
 		           SG_CONF_LINE_MAX);
 		return buf;
 	}
-	if (memchr(line, '\0', len) != NULL) {
-		conf_error(p, p->line, "NUL byte in line");
-		return buf;
-	}
 	if (*line == '[') {
 		p->headers++;
-		if (!section_line(p, line, len))
+		if (!section_line(p, line, len)) {
 			conf_error(p, p->line, "malformed section header (expected [NAME])");
+			p->sect = NULL; /* its keys belong to no section we know */
+			p->base = NULL;
+		}
 		return buf;
 	}
 	if (memchr(line, '=', len) == NULL || *line == '=') {
@@ -106,8 +105,7 @@ read_line(char *buf, int size, void *stream)
 		return buf;
 	}
 	memcpy(buf, line, len);
-	buf[len] = '\n';
-	buf[len + 1] = '\0';
+	buf[len] = '\0';
 	return buf;
 }
 
@@ -124,10 +122,11 @@ void
 conf_parse_text(struct conf_parser *p, const char *text)
 {
 	struct ini_stream st = { p, text };
+	size_t before = p->errs->count;
 	int rc = ini_parse_stream(read_line, &st, on_pair, p);
 
 	/* Every malformed line was caught above; libinih's own verdict would
 	 * only repeat one of them, so it matters only if it disagrees. */
-	if (rc > 0 && p->errs->count == 0)
+	if (rc > 0 && p->errs->count == before)
 		conf_error(p, rc, "syntax error");
 }

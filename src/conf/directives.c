@@ -159,6 +159,8 @@ parse_listen(struct conf_parser *p, const struct conf_directive *d, struct sg_co
 	const char *port, *h = value, *colon = strrchr(value, ':');
 	size_t hlen;
 	struct sg_conf_listen *v;
+	const char *why;
+	uint64_t portnum;
 	int rc;
 
 	if (colon == NULL || colon[1] == '\0')
@@ -177,7 +179,7 @@ parse_listen(struct conf_parser *p, const struct conf_directive *d, struct sg_co
 	host[hlen] = '\0';
 	if (strcmp(host, "*") == 0)
 		strcpy(host, "0.0.0.0");
-	if (strspn(port, "0123456789") != strlen(port) || atoi(port) < 1 || atoi(port) > 65535)
+	if (sg_parse_uint(port, 1, 65535, &portnum, &why) == -1)
 		return bad_value(p, d, value, "port must be a number from 1 to 65535");
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
 	hints.ai_socktype = SOCK_STREAM;

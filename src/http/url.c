@@ -7,13 +7,15 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
 #include "http.h"
 
-/* RFC 3986 reg-name characters we accept in a host: unreserved and '%'. */
+/* RFC 3986 reg-name characters we accept in a host: the unreserved ones
+ * (no percent-escapes: a configured host name is written plainly). */
 static bool
 host_char_ok(char c)
 {
@@ -26,6 +28,7 @@ parse_authority(const char *s, const char *end, struct sg_arena *a, struct sg_ur
                 const char **why)
 {
 	const char *host_end, *p;
+	struct in6_addr v6;
 	uint64_t port = 0;
 
 	if (memchr(s, '@', (size_t)(end - s)) != NULL) {
@@ -38,12 +41,11 @@ parse_authority(const char *s, const char *end, struct sg_arena *a, struct sg_ur
 			*why = "bad IPv6 literal in URL";
 			return -1;
 		}
-		for (p = s + 1; p < host_end; p++)
-			if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.') {
-				*why = "bad IPv6 literal in URL";
-				return -1;
-			}
 		u->host = sg_arena_strndup(a, s + 1, (size_t)(host_end - s - 1));
+		if (inet_pton(AF_INET6, u->host, &v6) != 1) {
+			*why = "bad IPv6 literal in URL";
+			return -1;
+		}
 		u->host_is_v6 = true;
 		p = host_end + 1;
 	} else {
