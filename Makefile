@@ -38,15 +38,16 @@ MANDIR := $(PREFIX)/share/man
 UNITDIR := $(PREFIX)/lib/systemd/system
 SYSCONFDIR := $(sysconfdir)
 
-MODULES := conf http net
-SRC_LIB := $(wildcard lib/*.c) $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c))
+MODULES := conf http gate net
+SRC_LIB := $(wildcard lib/*.c) $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c)) \
+	$(filter-out src/main.c,$(wildcard src/*.c))
 SRC_MAIN := src/main.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/t_*.c))
 TOOLS := $(patsubst tests/tools/%.c,%,$(wildcard tests/tools/*.c))
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla
-INCLUDES := -I. -Ilib $(foreach m,$(MODULES),-Isrc/$(m))
+INCLUDES := -I. -Ilib -Isrc $(foreach m,$(MODULES),-Isrc/$(m))
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DSG_SYSCONFDIR='"$(SYSCONFDIR)"' $(INCLUDES) $(DEP_CFLAGS)
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(BASE_CFLAGS) $(WARN) $(CFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2
@@ -186,7 +187,8 @@ distclean: clean
 	rm -rf config.mk config.h config.log config.status configure config.h.in \
 		aclocal.m4 autom4te.cache config.h.in~
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) build/obj/src/main.d
+# Header dependencies of every object built so far, tests included.
+-include $(shell find build -name '*.d' 2>/dev/null)
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $$(find lib src tests -name '*.[ch]' -not -path 'tests/run/*')

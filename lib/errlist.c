@@ -1,7 +1,8 @@
 /*
- * errlist.c - an ordered list of finished error messages.  Configuration
- * checking collects every problem it finds instead of stopping at the first,
- * so that `ssogw -t` shows an admin all of them at once.
+ * errlist.c - error reporting: an ordered list of finished messages
+ * (configuration checking collects every problem instead of stopping at the
+ * first, so that `ssogw -t` shows an admin all of them at once), and the
+ * single-error struct sg_err that protocol code fills for its caller.
  */
 #include "config.h"
 
@@ -32,6 +33,18 @@ sg_errlist_add(struct sg_errlist *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	sg_errlist_vadd(e, fmt, ap);
 	va_end(ap);
+}
+
+int
+sg_err_set(struct sg_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 void

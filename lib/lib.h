@@ -36,6 +36,27 @@ char *sg_arena_strndup(struct sg_arena *a, const char *s, size_t n);
 char *sg_arena_printf(struct sg_arena *a, const char *fmt, ...) SG_PRINTF(2, 3);
 void sg_arena_free(struct sg_arena *a);
 
+/* buf.c: a growable byte buffer (always NUL-terminated for convenience). */
+struct sg_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+void sg_buf_append(struct sg_buf *b, const void *p, size_t n);
+void sg_buf_puts(struct sg_buf *b, const char *s);
+void sg_buf_printf(struct sg_buf *b, const char *fmt, ...) SG_PRINTF(2, 3);
+void sg_buf_reset(struct sg_buf *b);
+void sg_buf_free(struct sg_buf *b);
+
+/* A module's error: a code (its meaning is the module's: HTTP code a status)
+ * and a sentence for the log.  Filled by protocol code, owned by the caller. */
+struct sg_err {
+	int code;
+	char detail[200];
+};
+/* Sets code and a printf-style detail; returns -1 for `return sg_err_set(...)`. */
+int sg_err_set(struct sg_err *e, int code, const char *fmt, ...) SG_PRINTF(3, 4);
+
 /* errlist.c: an ordered list of complete error messages. */
 struct sg_errlist {
 	char **msg;

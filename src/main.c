@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "lib.h"
 #include "net.h"
+#include "pipeline.h"
 
 #ifndef SG_SYSCONFDIR
 #define SG_SYSCONFDIR "/etc"
@@ -48,7 +49,7 @@ struct daemon {
 	struct options opt;
 	struct event_base *base;
 	struct sg_conf *conf; /* the running snapshot; one reference */
-	struct sg_listeners *listeners;
+	struct sg_net *net;
 	struct event *signals[4];
 	struct event *watchdog;
 	struct event *drain;
@@ -265,15 +266,20 @@ reload(struct daemon *d)
 
 	notify_with_clock("RELOADING=1");
 	sg_log_info("reloading configuration from %s", d->opt.conf_path);
-	next = load_config(d->opt.conf_path, &errs);
+	next = sg_conf_load(d->opt.conf_path, &errs);
+	if (next != NULL && sg_net_reload(d->net, next, &errs) == -1) {
+		sg_conf_unref(next);
+		next = NULL;
+	}
 	for (size_t i = 0; i < errs.count; i++)
 		sg_log_error("%s", errs.msg[i]);
 	sg_errlist_clear(&errs);
 	if (next == NULL) {
 		sg_log_error("reload failed: keeping the running configuration");
 	} else {
-		if (!sg_net_listeners_match(d->listeners, next))
-			sg_log_warn("listen addresses changed: they take effect after a restart");
+		if (!sg_net_listeners_match(d->net, next))
+			sg_log_warn("listen addresses or workers changed: they take effect after a "
+			            "restart");
 		sg_conf_unref(d->conf);
 		d->conf = next;
 		if (apply_logging(d, next) == -1)
@@ -298,7 +304,7 @@ static void
 on_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
-	size_t active = sg_net_active_connections();
+	size_t active = sg_net_active_connections(d->net);
 
 	(void)fd;
 	(void)what;
@@ -326,7 +332,7 @@ begin_shutdown(struct daemon *d, int sig)
 	sg_net_notify("STOPPING=1");
 	sg_log_info("%s: no longer accepting; draining for up to %llums", strsignal(sig),
 	            (unsigned long long)ms);
-	sg_net_listeners_close(d->listeners);
+	sg_net_stop_accepting(d->net);
 	clock_gettime(CLOCK_MONOTONIC, &d->drain_deadline);
 	d->drain_deadline.tv_sec += (time_t)(ms / 1000);
 	d->drain_deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
@@ -405,11 +411,11 @@ start(struct daemon *d)
 {
 	struct sg_errlist errs = { 0 };
 
-	d->listeners = sg_net_listeners_bind(d->conf, &errs);
+	d->net = sg_net_new(d->conf, sg_pipeline_hooks(), &errs);
 	for (size_t i = 0; i < errs.count; i++)
 		sg_log_error("%s", errs.msg[i]);
 	sg_errlist_clear(&errs);
-	if (d->listeners == NULL)
+	if (d->net == NULL)
 		return -1;
 	if (!d->opt.foreground) {
 		if (daemon(0, 0) == -1) {
@@ -422,7 +428,7 @@ start(struct daemon *d)
 	}
 	if (write_pid_file(d) == -1 || drop_privileges(d->conf) == -1)
 		return -1;
-	if (setup_loop(d) == -1 || sg_net_listeners_start(d->listeners, d->base) == -1)
+	if (setup_loop(d) == -1 || sg_net_start(d->net) == -1)
 		return -1;
 	return 0;
 }
@@ -432,7 +438,7 @@ teardown(struct daemon *d)
 {
 	if (d->pid_file_written && unlink(d->conf->server.pid_file) == -1)
 		sg_log_debug("cannot remove pid file: %s", strerror(errno));
-	sg_net_listeners_free(d->listeners);
+	sg_net_free(d->net);
 	for (size_t i = 0; i < SG_NELEM(d->signals); i++)
 		if (d->signals[i] != NULL)
 			event_free(d->signals[i]);
@@ -461,7 +467,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* Reloads must find the file after daemon(3) has moved us to "/". */
 	d.opt.conf_path = absolute_conf_path(d.opt.conf_path);
-	d.conf = load_config(d.opt.conf_path, &errs);
+	d.conf = sg_conf_load(d.opt.conf_path, &errs);
 	for (size_t i = 0; i < errs.count; i++)
 		sg_log_error("%s", errs.msg[i]);
 	sg_errlist_clear(&errs);

@@ -71,6 +71,9 @@ struct sg_conf_server {
 	uint64_t max_headers;
 	uint64_t client_timeout_ms;
 	uint64_t keepalive_timeout_ms;
+	uint64_t max_connections;  /* per worker */
+	uint64_t backend_max_idle; /* idle keep-alive connections per worker and backend */
+	uint64_t backend_idle_timeout_ms;
 };
 
 struct sg_conf_session {
@@ -107,6 +110,12 @@ struct sg_conf_app {
 	const char *idp_name;
 	const struct sg_conf_idp *idp; /* resolved from idp_name */
 	struct sg_conf_list allow_groups;
+	const char *host_header;              /* "external", "backend" or a literal value */
+	struct sockaddr_storage backend_addr; /* resolved when the snapshot is built */
+	socklen_t backend_addrlen;
+	uint64_t backend_connect_timeout_ms;
+	uint64_t backend_timeout_ms;
+	uint64_t max_body_size; /* 0: no limit */
 };
 
 struct sg_conf {

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -174,6 +175,29 @@ check_oidc_idp(struct conf_parser *p, struct sg_conf_idp *idp)
 			           idp->s.name, needed[i]);
 }
 
+/* Resolves the backend's host once, when the snapshot is built, so that no
+ * worker ever blocks on DNS; a reload resolves it again. */
+static void
+resolve_backend(struct conf_parser *p, struct sg_conf_app *app)
+{
+	struct addrinfo hints = { 0 }, *res = NULL;
+	char port[8];
+	int rc;
+
+	snprintf(port, sizeof(port), "%u", app->backend.url.port);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	rc = getaddrinfo(app->backend.url.host, port, &hints, &res);
+	if (rc != 0) {
+		conf_error(p, sg_conf_line(&app->s, "backend"), "backend: cannot resolve %s: %s",
+		           app->backend.url.host, gai_strerror(rc));
+		return;
+	}
+	memcpy(&app->backend_addr, res->ai_addr, res->ai_addrlen);
+	app->backend_addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+}
+
 /* Resolves app->idp and checks its URLs. */
 static void
 check_app(struct conf_parser *p, struct sg_conf_app *app)
@@ -186,6 +210,11 @@ check_app(struct conf_parser *p, struct sg_conf_app *app)
 		conf_error(p, sg_conf_line(s, "url"), "url: must not have a ?query");
 	if (app->backend.text != NULL && app->backend.url.query != NULL)
 		conf_error(p, sg_conf_line(s, "backend"), "backend: must not have a ?query");
+	else if (app->backend.text != NULL && app->backend.url.https)
+		conf_error(p, sg_conf_line(s, "backend"),
+		           "backend: https:// backends are not supported by this version yet");
+	else if (app->backend.text != NULL)
+		resolve_backend(p, app);
 	if (app->idp_name != NULL) {
 		for (size_t i = 0; i < p->conf->idp_count; i++)
 			if (strcmp(p->conf->idps[i]->s.name, app->idp_name) == 0)

@@ -28,6 +28,7 @@ enum conf_type {
 	T_LISTEN,   /* struct sg_conf_listens: "ADDR:PORT", repeatable */
 	T_PREFIX,   /* a URL path that starts and ends with '/' */
 	T_COOKIE,   /* an RFC 6265 cookie name */
+	T_HOSTHDR,  /* "external", "backend", or a host[:port] to send as Host */
 };
 
 /* Directive flags. */

@@ -50,6 +50,9 @@ const struct conf_directive conf_directives[] = {
 	{SECT_SERVER, "max_headers", T_UINT, SRV(max_headers), "100", 0, 8, 10000, NULL},
 	{SECT_SERVER, "client_timeout", T_DURATION, SRV(client_timeout_ms), "60s", 0, SEC, DAY, NULL},
 	{SECT_SERVER, "keepalive_timeout", T_DURATION, SRV(keepalive_timeout_ms), "75s", 0, 0, DAY, NULL},
+	{SECT_SERVER, "max_connections", T_UINT, SRV(max_connections), "10000", 0, 1, 1000000, NULL},
+	{SECT_SERVER, "backend_max_idle", T_UINT, SRV(backend_max_idle), "32", 0, 0, 10000, NULL},
+	{SECT_SERVER, "backend_idle_timeout", T_DURATION, SRV(backend_idle_timeout_ms), "30s", 0, SEC, HOUR, NULL},
 
 	{SECT_SESSION, "cookie_name", T_COOKIE, SES(cookie_name), "ssogw_session", 0, 0, 0, NULL},
 	{SECT_SESSION, "idle_timeout", T_DURATION, SES(idle_timeout_ms), "1h", 0, MIN, 365 * DAY, NULL},
@@ -60,6 +63,10 @@ const struct conf_directive conf_directives[] = {
 	{SECT_APP, "backend", T_URL, APP(backend), NULL, D_REQUIRED, 0, 0, NULL},
 	{SECT_APP, "idp", T_NAME, APP(idp_name), NULL, 0, 0, 0, NULL},
 	{SECT_APP, "allow_groups", T_LIST, APP(allow_groups), NULL, D_MULTI, 0, 0, NULL},
+	{SECT_APP, "host_header", T_HOSTHDR, APP(host_header), "external", 0, 0, 0, NULL},
+	{SECT_APP, "backend_connect_timeout", T_DURATION, APP(backend_connect_timeout_ms), "5s", 0, 100, 5 * MIN, NULL},
+	{SECT_APP, "backend_timeout", T_DURATION, APP(backend_timeout_ms), "60s", 0, SEC, DAY, NULL},
+	{SECT_APP, "max_body_size", T_SIZE, APP(max_body_size), "0", 0, 0, UINT64_MAX, NULL},
 
 	{SECT_IDP, "type", T_ENUM, IDP(type), NULL, D_REQUIRED, 0, 0, idp_types},
 	{SECT_IDP, "metadata_file", T_PATH, IDP(metadata_file), NULL, D_SAML, 0, 0, NULL},
@@ -246,6 +253,14 @@ is_cookie_name(const char *s)
 	                               "0123456789!#$%&'*+-.^_`|~") == strlen(s);
 }
 
+/* A Host field value: host[:port] or [v6][:port], no spaces or paths. */
+static bool
+is_authority(const char *s)
+{
+	return *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                               "0123456789.-_:[]") == strlen(s);
+}
+
 /* "/", "/ssogw/": starts and ends with '/', plain path characters only. */
 static bool
 is_prefix(const char *s)
@@ -369,6 +384,12 @@ conf_value_parse(struct conf_parser *p, const struct conf_directive *d, void *ba
 			return bad_value(
 			    p, d, value,
 			    "must start and end with '/' and hold plain path characters");
+		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
+		return 0;
+	case T_HOSTHDR:
+		if (strcmp(value, "external") != 0 && strcmp(value, "backend") != 0 &&
+		    !is_authority(value))
+			return bad_value(p, d, value, "expected external, backend or HOST[:PORT]");
 		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
 		return 0;
 	case T_COOKIE:

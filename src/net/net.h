@@ -1,7 +1,10 @@
 /*
  * net.h - the only part of ssogw that touches sockets and the TLS layer:
- * listeners, TLS contexts, and the service manager's notification socket.
- * The proxy engine's connection state machine and backend pool join it.
+ * listeners, worker threads with one event loop each, client connections,
+ * the backend pool, and the service manager's notification socket.
+ *
+ * net/ moves bytes; what a request means is decided by the hooks that
+ * pipeline.c registers (route, session, authorize, rewrite).
  */
 #ifndef SG_NET_H
 #define SG_NET_H
@@ -11,26 +14,59 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "http.h"
 #include "lib.h"
 
-struct event_base;
-struct sg_listeners;
+/* What a hook knows of the request in flight. */
+struct sg_request_ctx {
+	const struct sg_conf *conf; /* the snapshot the connection started with */
+	struct sg_arena *arena;     /* the request's; freed when it ends */
+	struct sg_client_info client;
+	const struct sg_conf_app *app; /* set by the request hook */
+};
+
+enum sg_action_kind {
+	SG_ACT_RESPOND, /* send resp and body */
+	SG_ACT_FORWARD, /* send the (rewritten) request to app's backend */
+};
+
+struct sg_action {
+	enum sg_action_kind kind;
+	struct sg_http_msg resp; /* SG_ACT_RESPOND */
+	struct sg_buf body;      /* SG_ACT_RESPOND; owned by net/ */
+	const struct sg_conf_app *app;
+};
+
+struct sg_net_hooks {
+	/* Decides what to do with a request whose head has arrived. */
+	void (*request)(struct sg_request_ctx *rc, struct sg_http_msg *req, struct sg_action *act);
+	/* Rewrites a backend's response head before it goes to the client. */
+	void (*response)(struct sg_request_ctx *rc, struct sg_http_msg *resp);
+};
+
+struct sg_net;
 
 /*
- * Binds every listen and listen_http address of c (SO_REUSEADDR, IPv6 only
- * for [::] so that 0.0.0.0 can be bound beside it).  Returns the bound set,
- * or NULL with one message per failure in errs.  Nothing is accepted yet.
+ * Binds every listen and listen_http address once per worker (SO_REUSEPORT,
+ * so the kernel spreads connections) and builds the TLS context.  Called
+ * before privileges are dropped.  NULL with messages in errs on failure.
  */
-struct sg_listeners *sg_net_listeners_bind(const struct sg_conf *c, struct sg_errlist *errs);
-/* Starts accepting on base. */
-int sg_net_listeners_start(struct sg_listeners *l, struct event_base *base);
-/* Stops accepting and closes the sockets; in-flight connections go on. */
-void sg_net_listeners_close(struct sg_listeners *l);
-void sg_net_listeners_free(struct sg_listeners *l);
-/* True when c listens on exactly the addresses l was bound to. */
-bool sg_net_listeners_match(const struct sg_listeners *l, const struct sg_conf *c);
-/* Connections accepted and not yet finished. */
-size_t sg_net_active_connections(void);
+struct sg_net *sg_net_new(struct sg_conf *c, const struct sg_net_hooks *hooks,
+                          struct sg_errlist *errs);
+/* Starts the worker threads (after daemon(3) and the privilege drop). */
+int sg_net_start(struct sg_net *n);
+/* Hands a new snapshot (and a TLS context built from it) to every worker;
+ * connections keep the one they started with.  -1 with errs: nothing changed. */
+int sg_net_reload(struct sg_net *n, struct sg_conf *c, struct sg_errlist *errs);
+/* True when c listens on the addresses and worker count n was started with. */
+bool sg_net_listeners_match(const struct sg_net *n, const struct sg_conf *c);
+/* Closes the listeners; idle keep-alive connections close, busy ones finish
+ * their request and then close. */
+void sg_net_stop_accepting(struct sg_net *n);
+/* Client connections open across all workers. */
+size_t sg_net_active_connections(const struct sg_net *n);
+/* Stops the workers and frees everything, closing what is still open. */
+void sg_net_free(struct sg_net *n);
 
 /*
  * Loads the TLS certificate chain and key of c the way the listeners will,

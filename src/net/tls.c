@@ -1,8 +1,14 @@
 /*
- * tls.c - TLS contexts for the listeners.  For now it loads and checks the
- * configured certificate chain and key, so that `ssogw -t` and a reload
- * refuse a key that does not match its certificate before anything serves
- * with it.  The proxy engine builds its listening contexts here as well.
+ * tls.c - TLS contexts for the listeners (OpenSSL 3).  TLS 1.2 and 1.3
+ * only, forward-secret AEAD ciphers for 1.2 (OpenSSL's defaults for 1.3),
+ * ALPN "http/1.1" (we speak nothing else), no renegotiation, and
+ * SSL_MODE_RELEASE_BUFFERS so that an idle connection holds no TLS buffers.
+ * Session tickets are on with keys OpenSSL generates per context, in
+ * memory only; a reload builds a new context and so new keys.
+ *
+ * `ssogw -t` and a reload build the very context the listeners use, so a
+ * key that does not match its certificate is refused before anything
+ * serves with it.
  */
 #include "config.h"
 
@@ -10,8 +16,15 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <stdio.h>
+#include <string.h>
 
-#include "net.h"
+#include "net_int.h"
+
+/* Mozilla's "intermediate" TLS 1.2 cipher list: ECDHE with AEAD only. */
+#define TLS12_CIPHERS                                                \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 /* Appends OpenSSL's oldest queued error, or "unknown error", to errs. */
 static void
@@ -42,8 +55,25 @@ no_passphrase(char *buf, int size, int rwflag, void *userdata)
 	return -1;
 }
 
-int
-sg_net_tls_check(const struct sg_conf *c, struct sg_errlist *errs)
+/* ALPN (RFC 7301): choose http/1.1 if offered; otherwise go on without. */
+static int
+select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
+            unsigned int inlen, void *arg)
+{
+	static const unsigned char h11[] = "\x08http/1.1";
+	unsigned char *sel;
+
+	(void)ssl;
+	(void)arg;
+	if (SSL_select_next_proto(&sel, outlen, h11, sizeof(h11) - 1, in, inlen) !=
+	    OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;
+	*out = sel;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+SSL_CTX *
+tls_server_ctx(const struct sg_conf *c, struct sg_errlist *errs)
 {
 	const struct sg_conf_server *srv = &c->server;
 	size_t before = errs->count;
@@ -58,8 +88,25 @@ sg_net_tls_check(const struct sg_conf *c, struct sg_errlist *errs)
 	else if (SSL_CTX_use_PrivateKey_file(ctx, srv->tls_key, SSL_FILETYPE_PEM) != 1)
 		tls_error(errs, c, "tls_key", "load private key", srv->tls_key);
 	else if (SSL_CTX_check_private_key(ctx) != 1)
-		tls_error(errs, c, "tls_key", "use key (it does not match tls_certificate)",
-		          srv->tls_key);
+		tls_error(errs, c, "tls_key", "use private key", srv->tls_key);
+	if (errs->count != before) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	return ctx;
+}
+
+int
+sg_net_tls_check(const struct sg_conf *c, struct sg_errlist *errs)
+{
+	SSL_CTX *ctx = tls_server_ctx(c, errs);
+
 	SSL_CTX_free(ctx);
-	return errs->count == before ? 0 : -1;
+	return ctx != NULL ? 0 : -1;
 }

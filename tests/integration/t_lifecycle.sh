@@ -30,7 +30,7 @@ ok "SIGINT exits 0" test "$SSOGW_RC" -eq 0
 # -d: debug lines; an accepted connection is logged and closed.
 ok "starts with -d" start_ssogw "$WORK/a.conf" -d
 curl -sk --max-time 3 "https://127.0.0.1:$port/" >/dev/null 2>&1
-ok "-d logs the accepted connection" wait_for contains "$WORK/ssogw.log" "debug: connection from 127.0.0.1"
+ok "-d logs why a request was refused" wait_for contains "$WORK/ssogw.log" "debug: 127.0.0.1: 421 no application is served at 127.0.0.1"
 stop_ssogw TERM
 
 # Under journald: "<N>" priority prefixes when JOURNAL_STREAM names stderr.

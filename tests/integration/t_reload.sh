@@ -12,7 +12,7 @@ sed -i 's/^drain_timeout = 2s/drain_timeout = 2s\nlog_level = debug/' "$WORK/c.c
 kill -HUP "$SSOGW_PID"
 ok "a good reload is logged" wait_for contains "$WORK/ssogw.log" "configuration reloaded"
 curl -sk --max-time 3 "https://127.0.0.1:$port/" >/dev/null 2>&1
-ok "the reloaded log_level takes effect" wait_for contains "$WORK/ssogw.log" "debug: connection from"
+ok "the reloaded log_level takes effect" wait_for contains "$WORK/ssogw.log" "debug: 127.0.0.1: 421"
 
 # A broken change: the old configuration stays, with the reasons logged.
 cp "$WORK/c.conf" "$WORK/c.good"
@@ -26,7 +26,7 @@ ok "still running after a broken reload" alive "$SSOGW_PID"
 ok "still listening after a broken reload" listening "$port"
 curl -sk --max-time 3 "https://127.0.0.1:$port/" >/dev/null 2>&1
 ok "the old configuration still applies (debug still on)" \
-	wait_for at_least 2 "$WORK/ssogw.log" 'debug: connection from'
+	wait_for at_least 2 "$WORK/ssogw.log" 'debug: 127.0.0.1: 421'
 
 # A config file that disappeared: also refused.
 mv "$WORK/c.conf" "$WORK/c.moved"
@@ -40,7 +40,7 @@ port2=$(free_port)
 sed "s/127.0.0.1:$port/127.0.0.1:$port2/" "$WORK/c.good" >"$WORK/c.conf"
 kill -HUP "$SSOGW_PID"
 ok "a listener change is reported as needing a restart" \
-	wait_for contains "$WORK/ssogw.log" "listen addresses changed: they take effect after a restart"
+	wait_for contains "$WORK/ssogw.log" "listen addresses or workers changed: they take effect after a restart"
 ok "the old listener stays" listening "$port"
 
 stop_ssogw TERM

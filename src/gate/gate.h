@@ -1,0 +1,51 @@
+/*
+ * gate.h - the gateway's pure decisions, with no I/O: which application a
+ * request is for (route.c), and how its head is rewritten on the way to the
+ * backend (rewrite.c).  Each function takes the parsed message and the
+ * configuration snapshot and returns its answer; tests call them directly.
+ */
+#ifndef SG_GATE_H
+#define SG_GATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "http.h"
+#include "lib.h"
+
+enum sg_route_kind {
+	SG_ROUTE_APP,     /* for an application's backend */
+	SG_ROUTE_GATEWAY, /* under the reserved prefix: the gateway's own */
+};
+
+struct sg_route {
+	enum sg_route_kind kind;
+	const struct sg_conf_app *app;
+	const char *path;           /* the target's path and query, origin-form */
+	const char *backend_target; /* the target to send to the backend */
+};
+
+/*
+ * Finds the application for request m by its authority (the Host field, or
+ * the authority of an absolute-form target, RFC 9112 3.2.2) and the longest
+ * matching path prefix of the apps' external URLs.  0, or -1 with
+ * err->code 400 (bad target, an absolute-form target for another host) or
+ * 421 (RFC 9110 15.5.20: no application at this authority).
+ */
+int sg_gate_route(const struct sg_conf *c, const struct sg_http_msg *m, struct sg_arena *a,
+                  struct sg_route *r, struct sg_err *err);
+
+/*
+ * Rewrites request m in place for the backend of r (RFC 9110 7.6.1, RFC
+ * 7239): drops hop-by-hop fields and every field Connection names, frames
+ * the body unambiguously, sets Host per host_header, and sets or extends
+ * X-Forwarded-For/-Proto/-Host/-Port and Forwarded.
+ */
+void sg_gate_rewrite_request(struct sg_http_msg *m, struct sg_arena *a, const struct sg_route *r,
+                             const struct sg_client_info *client);
+
+/* Drops a response's hop-by-hop fields before it goes to the client. */
+void sg_gate_rewrite_response(struct sg_http_msg *m);
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * backend.c - connections to the backends and the per-worker pool of idle
+ * keep-alive ones.  A connection is lent to one client exchange at a time;
+ * afterwards it goes back to the pool if its last response was complete
+ * and persistent, or is closed.  An idle connection that the backend
+ * closes, that receives stray bytes, or that stays idle past
+ * backend_idle_timeout is closed at once, so a reused one is at least
+ * believed to be open; the client retries once when that belief fails.
+ */
+#include "config.h"
+
+#include <event2/buffer.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net_int.h"
+
+struct backend_conn {
+	struct backend_conn *next; /* in the pool */
+	struct worker *w;
+	struct bufferevent *bev;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	bool reused;
+	bool connected;
+	uint64_t timeout_ms; /* backend_timeout of the current exchange */
+	struct backend_cb cb;
+};
+
+static void
+set_timeouts(struct bufferevent *bev, uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	bufferevent_set_timeouts(bev, &tv, &tv);
+}
+
+static void
+backend_free(struct backend_conn *b)
+{
+	bufferevent_free(b->bev);
+	free(b);
+}
+
+/* Takes b out of its worker's pool. */
+static void
+pool_remove(struct backend_conn *b)
+{
+	for (struct backend_conn **pp = &b->w->idle; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == b) {
+			*pp = b->next;
+			b->w->nidle--;
+			return;
+		}
+}
+
+/* An idle connection stirred: the backend closed it, timed it out, or sent
+ * bytes nobody asked for.  It cannot be trusted with a request any more. */
+static void
+on_idle_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	pool_remove(arg);
+	backend_free(arg);
+}
+
+static void
+on_idle_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	pool_remove(arg);
+	backend_free(arg);
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct backend_conn *b = arg;
+
+	(void)bev;
+	b->cb.read(b, b->cb.arg);
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	struct backend_conn *b = arg;
+
+	(void)bev;
+	b->cb.write(b, b->cb.arg);
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct backend_conn *b = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		int one = 1;
+
+		b->connected = true;
+		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		set_timeouts(bev, b->timeout_ms);
+		return;
+	}
+	b->cb.event(b, what, b->cb.arg);
+}
+
+/* Lends b to a new user with its callbacks and timeouts. */
+static void
+lend(struct backend_conn *b, const struct sg_conf_app *app, const struct backend_cb *cb)
+{
+	b->cb = *cb;
+	b->timeout_ms = app->backend_timeout_ms;
+	bufferevent_setcb(b->bev, on_read, on_write, on_event, b);
+	bufferevent_enable(b->bev, EV_READ | EV_WRITE);
+}
+
+struct backend_conn *
+backend_get(struct worker *w, const struct sg_conf_app *app, const struct backend_cb *cb)
+{
+	struct backend_conn *b;
+
+	for (b = w->idle; b != NULL; b = b->next)
+		if (b->addrlen == app->backend_addrlen &&
+		    memcmp(&b->addr, &app->backend_addr, b->addrlen) == 0) {
+			pool_remove(b);
+			b->reused = true;
+			lend(b, app, cb);
+			set_timeouts(b->bev, b->timeout_ms);
+			return b;
+		}
+	b = sg_xcalloc(1, sizeof(*b));
+	b->w = w;
+	b->addr = app->backend_addr;
+	b->addrlen = app->backend_addrlen;
+	b->bev = bufferevent_socket_new(w->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (b->bev == NULL)
+		sg_fatal("cannot create a backend connection");
+	lend(b, app, cb);
+	set_timeouts(b->bev, app->backend_connect_timeout_ms);
+	if (bufferevent_socket_connect(b->bev, (struct sockaddr *)&b->addr, (int)b->addrlen) ==
+	    -1) {
+		/* Refused at once (no route, no port): report it like a late failure. */
+		backend_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+struct bufferevent *
+backend_bev(struct backend_conn *b)
+{
+	return b->bev;
+}
+
+bool
+backend_reused(const struct backend_conn *b)
+{
+	return b->reused;
+}
+
+/* How many idle connections the pool holds to b's address. */
+static uint64_t
+idle_count(const struct worker *w, const struct backend_conn *b)
+{
+	uint64_t n = 0;
+
+	for (const struct backend_conn *i = w->idle; i != NULL; i = i->next)
+		n += i->addrlen == b->addrlen && memcmp(&i->addr, &b->addr, b->addrlen) == 0;
+	return n;
+}
+
+void
+backend_release(struct backend_conn *b, bool reusable)
+{
+	struct worker *w = b->w;
+	const struct sg_conf *c = w->gen->conf;
+	struct timeval idle = { (time_t)(c->server.backend_idle_timeout_ms / 1000), 0 };
+
+	if (!reusable || w->draining || idle_count(w, b) >= c->server.backend_max_idle ||
+	    evbuffer_get_length(bufferevent_get_input(b->bev)) != 0 ||
+	    evbuffer_get_length(bufferevent_get_output(b->bev)) != 0) {
+		backend_free(b);
+		return;
+	}
+	bufferevent_setcb(b->bev, on_idle_read, NULL, on_idle_event, b);
+	bufferevent_set_timeouts(b->bev, &idle, NULL);
+	bufferevent_enable(b->bev, EV_READ);
+	b->next = w->idle;
+	w->idle = b;
+	w->nidle++;
+}
+
+void
+backend_pool_free(struct worker *w)
+{
+	while (w->idle != NULL) {
+		struct backend_conn *b = w->idle;
+
+		w->idle = b->next;
+		backend_free(b);
+	}
+	w->nidle = 0;
+}

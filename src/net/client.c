@@ -1,0 +1,783 @@
+/*
+ * client.c - one client connection: TLS, the request head, the exchange
+ * with a backend, and keep-alive.  A connection handles one exchange at a
+ * time, so pipelined requests are answered in order: the next head is not
+ * read until the previous response has been written out.
+ *
+ *   head      read and vet a request head (size limits, a deadline from its
+ *             first byte against slowloris), then ask the request hook;
+ *   exchange  either write the hook's own response, or forward: the
+ *             rewritten head goes to a backend connection, the body is
+ *             streamed and re-framed (Content-Length kept, anything else
+ *             re-chunked), and the response streams back the same way;
+ *   end       keep the connection for the next request, or close it.
+ *
+ * Bodies stream in both directions with backpressure: when more than
+ * HIGH_WATER bytes wait for one side, reading from the other stops until
+ * the queue is half empty, so a slow client never makes the gateway hold a
+ * whole download, nor a fast upload a whole upload.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "net_int.h"
+
+#define HIGH_WATER (256 * 1024)
+/* A backend's response head may be larger than what we accept from clients
+ * (Set-Cookie, CSP), but it is still bounded. */
+#define BACKEND_HEAD_MAX (64 * 1024)
+
+enum client_state {
+	CS_HEAD,     /* between requests, or reading a request head */
+	CS_EXCHANGE, /* a request is being answered */
+	CS_CLOSING,  /* writing out the last bytes, then close */
+};
+
+struct client {
+	struct client *next, *prev; /* the worker's list */
+	struct worker *w;
+	struct gen *gen;
+	struct bufferevent *bev;
+	struct event *timer; /* head deadline, keep-alive idle */
+	char addr[INET6_ADDRSTRLEN];
+	struct sg_client_info info;
+	enum client_state state;
+	bool head_started; /* bytes of the next head have arrived */
+	bool keep_alive;   /* the connection may carry another request */
+	/* The exchange in progress. */
+	struct sg_arena *arena;
+	struct sg_http_parser *req_parser, *resp_parser;
+	struct sg_http_msg req, resp;
+	struct sg_request_ctx rc;
+	struct sg_action act;
+	struct sg_buf head; /* the request head for the backend, kept for a retry */
+	struct backend_conn *be;
+	bool forwarding;
+	bool req_chunked; /* re-chunk the request body toward the backend */
+	bool req_done;    /* the whole request body was read */
+	uint64_t req_bytes;
+	bool resp_started; /* response bytes went to the client */
+	bool resp_chunked; /* re-chunk the response body toward the client */
+	bool resp_done;
+	bool retried;
+};
+
+static void read_head(struct client *c);
+static void end_exchange(struct client *c);
+static void backend_failed(struct client *c, short what);
+
+static const struct sg_conf *
+conf_of(const struct client *c)
+{
+	return c->gen->conf;
+}
+
+static void
+arm_timer(struct client *c, uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	event_add(c->timer, &tv);
+}
+
+/* Sets the read and write idle timeouts of the client's bufferevent. */
+static void
+client_timeouts(struct client *c, bool read)
+{
+	uint64_t ms = conf_of(c)->server.client_timeout_ms;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	bufferevent_set_timeouts(c->bev, read ? &tv : NULL, &tv);
+}
+
+/* Frees the exchange's state; the backend connection is not reused. */
+static void
+exchange_free(struct client *c)
+{
+	if (c->be != NULL)
+		backend_release(c->be, false);
+	c->be = NULL;
+	sg_buf_free(&c->act.body);
+	sg_buf_free(&c->head);
+	sg_arena_free(c->arena);
+	c->arena = NULL;
+	memset(&c->req, 0, sizeof(c->req));
+	memset(&c->resp, 0, sizeof(c->resp));
+	memset(&c->act, 0, sizeof(c->act));
+	c->forwarding = c->req_chunked = c->req_done = c->resp_started = false;
+	c->resp_chunked = c->resp_done = c->retried = false;
+	c->req_bytes = 0;
+}
+
+static void
+client_close(struct client *c)
+{
+	struct worker *w = c->w;
+
+	exchange_free(c);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	event_free(c->timer);
+	bufferevent_free(c->bev);
+	sg_http_parser_free(c->req_parser);
+	sg_http_parser_free(c->resp_parser);
+	gen_unref(c->gen);
+	free(c);
+	atomic_fetch_sub(&w->nclients, 1);
+}
+
+/* Stops reading and closes once what is queued has been written. */
+static void
+close_after_flush(struct client *c)
+{
+	c->state = CS_CLOSING;
+	event_del(c->timer);
+	bufferevent_disable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		client_close(c);
+}
+
+/* Queues resp (and body, unless the request was HEAD) for the client. */
+static void
+send_response(struct client *c, struct sg_http_msg *resp, const struct sg_buf *body)
+{
+	struct sg_buf out = { 0 };
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (c->arena == NULL)
+		c->arena = sg_arena_new();
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	sg_http_set(resp, c->arena, "Date", date);
+	sg_http_set(resp, c->arena, "Content-Length",
+	            sg_arena_printf(c->arena, "%zu", body ? body->len : 0));
+	if (!c->keep_alive)
+		sg_http_set(resp, c->arena, "Connection", "close");
+	sg_http_serialize_head(resp, &out);
+	if (body != NULL && !(c->req.method && strcmp(c->req.method, "HEAD") == 0))
+		sg_buf_append(&out, body->data ? body->data : "", body->len);
+	bufferevent_write(c->bev, out.data, out.len);
+	sg_buf_free(&out);
+	c->resp_started = c->resp_done = true;
+}
+
+/* Answers with an error page; close ends the connection after it. */
+static void
+respond_error(struct client *c, int status, const char *detail, bool close)
+{
+	struct sg_http_msg resp;
+	struct sg_buf body = { 0 };
+
+	if (c->arena == NULL)
+		c->arena = sg_arena_new();
+	if (c->be != NULL)
+		backend_release(c->be, false);
+	c->be = NULL;
+	if (close)
+		c->keep_alive = false;
+	sg_log_debug("%s: %d %s", c->addr, status, detail);
+	sg_http_error_response(c->req.method ? &c->req : NULL, status, detail, c->arena, &resp,
+	                       &body);
+	send_response(c, &resp, &body);
+	sg_buf_free(&body);
+	c->state = CS_EXCHANGE;
+	if (!c->keep_alive)
+		close_after_flush(c);
+}
+
+/* ---- request body: client -> backend ---- */
+
+static void
+on_request_data(const char *data, size_t len, void *arg)
+{
+	struct client *c = arg;
+	struct evbuffer *out = bufferevent_get_output(backend_bev(c->be));
+
+	c->req_bytes += len;
+	if (c->req_chunked)
+		evbuffer_add_printf(out, "%zx\r\n", len);
+	evbuffer_add(out, data, len);
+	if (c->req_chunked)
+		evbuffer_add(out, "\r\n", 2);
+}
+
+/* Moves request body bytes from the client to the backend while the
+ * backend's queue has room. */
+static void
+pump_request_body(struct client *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	uint64_t max = c->rc.app->max_body_size;
+
+	while (!c->req_done && evbuffer_get_length(in) > 0) {
+		struct evbuffer *out = bufferevent_get_output(backend_bev(c->be));
+		struct evbuffer_iovec v;
+		struct sg_err err = { 0 };
+		size_t used;
+		enum sg_http_body_rc rc;
+
+		if (evbuffer_get_length(out) > HIGH_WATER) {
+			bufferevent_disable(c->bev, EV_READ); /* resumed by on_backend_write */
+			return;
+		}
+		evbuffer_peek(in, -1, NULL, &v, 1);
+		rc = sg_http_parser_body(c->req_parser, v.iov_base, v.iov_len, &used,
+		                         on_request_data, c, &err);
+		evbuffer_drain(in, used);
+		if (rc == SG_BODY_ERROR) {
+			if (!c->resp_started)
+				respond_error(c, 400, err.detail, true);
+			else
+				client_close(c);
+			return;
+		}
+		if (max > 0 && c->req_bytes > max) {
+			if (!c->resp_started)
+				respond_error(
+				    c, 413,
+				    "the request body is larger than this application allows",
+				    true);
+			else
+				client_close(c);
+			return;
+		}
+		if (rc == SG_BODY_DONE) {
+			if (c->req_chunked)
+				evbuffer_add(out, "0\r\n\r\n", 5);
+			c->req_done = true;
+		}
+	}
+	if (c->req_done) {
+		bufferevent_disable(c->bev, EV_READ);
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
+		client_timeouts(c, false);
+	}
+}
+
+/* ---- response: backend -> client ---- */
+
+static void
+on_response_data(const char *data, size_t len, void *arg)
+{
+	struct client *c = arg;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (c->resp_chunked)
+		evbuffer_add_printf(out, "%zx\r\n", len);
+	evbuffer_add(out, data, len);
+	if (c->resp_chunked)
+		evbuffer_add(out, "\r\n", 2);
+}
+
+/* The response has been read whole: the backend goes back to the pool if
+ * it can carry another request. */
+static void
+finish_response(struct client *c)
+{
+	bool reusable = c->resp.keep_alive && c->req_done && c->resp.framing != SG_BODY_TO_CLOSE;
+
+	if (c->resp_chunked)
+		evbuffer_add(bufferevent_get_output(c->bev), "0\r\n\r\n", 5);
+	c->resp_done = true;
+	if (!c->req_done)
+		c->keep_alive = false; /* the rest of the request body was never read */
+	backend_release(c->be, reusable);
+	c->be = NULL;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		end_exchange(c);
+}
+
+static void
+pump_response_body(struct client *c)
+{
+	struct evbuffer *in = bufferevent_get_input(backend_bev(c->be));
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	while (!c->resp_done && evbuffer_get_length(in) > 0) {
+		struct evbuffer_iovec v;
+		struct sg_err err = { 0 };
+		size_t used;
+		enum sg_http_body_rc rc;
+
+		if (evbuffer_get_length(out) > HIGH_WATER) {
+			bufferevent_disable(backend_bev(c->be), EV_READ); /* see on_client_write */
+			return;
+		}
+		evbuffer_peek(in, -1, NULL, &v, 1);
+		rc = sg_http_parser_body(c->resp_parser, v.iov_base, v.iov_len, &used,
+		                         on_response_data, c, &err);
+		evbuffer_drain(in, used);
+		if (rc == SG_BODY_ERROR) {
+			sg_log_warn("%s: backend sent a malformed body: %s", c->addr, err.detail);
+			client_close(c);
+			return;
+		}
+		if (rc == SG_BODY_DONE) {
+			finish_response(c);
+			return;
+		}
+	}
+}
+
+/* Chooses how the response body is framed toward this client. */
+static void
+frame_response(struct client *c, struct sg_http_msg *resp)
+{
+	bool client11 = c->req.minor >= 1;
+
+	c->resp_chunked = false;
+	if (resp->framing == SG_BODY_CHUNKED || resp->framing == SG_BODY_TO_CLOSE) {
+		if (client11) {
+			sg_http_add(resp, c->arena, "Transfer-Encoding", "chunked");
+			c->resp_chunked = true;
+		} else {
+			c->keep_alive =
+			    false; /* HTTP/1.0: the end of the connection ends the body */
+		}
+	}
+	if (!c->keep_alive)
+		sg_http_set(resp, c->arena, "Connection", "close");
+	else if (!client11)
+		sg_http_set(resp, c->arena, "Connection", "keep-alive");
+	resp->major = 1;
+	resp->minor = 1;
+}
+
+/* Reads response heads: interim 1xx ones are passed on or dropped, the
+ * final one is rewritten, framed and sent to the client. */
+static void
+read_response_head(struct client *c)
+{
+	struct evbuffer *in = bufferevent_get_input(backend_bev(c->be));
+	struct sg_http_limits lim = { BACKEND_HEAD_MAX, BACKEND_HEAD_MAX, 1000 };
+
+	for (;;) {
+		size_t len = evbuffer_get_length(in),
+		       n = len < BACKEND_HEAD_MAX + 1 ? len : BACKEND_HEAD_MAX + 1;
+		const char *buf = (const char *)evbuffer_pullup(in, (ssize_t)n);
+		struct sg_err err = { 0 };
+		ssize_t r = sg_http_head_scan(buf, n, false, &lim, &err);
+
+		if (r == 0)
+			return;
+		if (r < 0 || sg_http_parser_head(c->resp_parser, buf, (size_t)r, c->arena, &c->resp,
+		                                 &err) == -1) {
+			sg_log_warn("%s: invalid response from backend of [app %s]: %s", c->addr,
+			            c->rc.app->s.name, err.detail);
+			respond_error(c, 502, "the application sent an invalid response", true);
+			return;
+		}
+		evbuffer_drain(in, (size_t)r);
+		if (c->resp.status / 100 != 1)
+			break;
+		if (c->resp.status == 101) {
+			respond_error(c, 502, "the application switched protocols unasked", true);
+			return;
+		}
+		if (c->resp.status != 100 && c->req.minor >= 1) {
+			struct sg_buf out = { 0 };
+
+			c->w->net->hooks.response(&c->rc, &c->resp);
+			sg_http_serialize_head(&c->resp, &out);
+			bufferevent_write(c->bev, out.data, out.len);
+			sg_buf_free(&out);
+		}
+		sg_http_parser_reset(c->resp_parser, strcmp(c->req.method, "HEAD") == 0);
+	}
+	c->w->net->hooks.response(&c->rc, &c->resp);
+	frame_response(c, &c->resp);
+	{
+		struct sg_buf out = { 0 };
+
+		sg_http_serialize_head(&c->resp, &out);
+		bufferevent_write(c->bev, out.data, out.len);
+		sg_buf_free(&out);
+	}
+	c->resp_started = true;
+	if (c->resp.framing == SG_BODY_NONE)
+		finish_response(c);
+	else
+		pump_response_body(c);
+}
+
+static void
+on_backend_read(struct backend_conn *b, void *arg)
+{
+	struct client *c = arg;
+
+	(void)b;
+	if (!c->resp_started)
+		read_response_head(c);
+	else
+		pump_response_body(c);
+}
+
+static void
+on_backend_write(struct backend_conn *b, void *arg)
+{
+	struct client *c = arg;
+
+	if (!c->req_done &&
+	    evbuffer_get_length(bufferevent_get_output(backend_bev(b))) <= HIGH_WATER / 2) {
+		bufferevent_enable(c->bev, EV_READ);
+		pump_request_body(c);
+	}
+}
+
+static void
+on_backend_event(struct backend_conn *b, short what, void *arg)
+{
+	struct client *c = arg;
+
+	(void)b;
+	if ((what & BEV_EVENT_EOF) && c->resp_started && c->resp.framing == SG_BODY_TO_CLOSE) {
+		struct sg_err err = { 0 };
+
+		pump_response_body(c);
+		if (c->resp_done || c->be == NULL)
+			return;
+		sg_http_parser_eof(c->resp_parser, &err);
+		finish_response(c);
+		return;
+	}
+	backend_failed(c, what);
+}
+
+static const struct backend_cb backend_callbacks = {
+	on_backend_read,
+	on_backend_write,
+	on_backend_event,
+	NULL,
+};
+
+/* Sends the request head (and what body is buffered) to a backend. */
+static void
+connect_backend(struct client *c)
+{
+	struct backend_cb cb = backend_callbacks;
+
+	cb.arg = c;
+	c->be = backend_get(c->w, c->rc.app, &cb);
+	if (c->be == NULL) {
+		respond_error(c, 502, "the application cannot be reached", !c->req_done);
+		return;
+	}
+	bufferevent_write(backend_bev(c->be), c->head.data, c->head.len);
+	sg_http_parser_reset(c->resp_parser, strcmp(c->req.method, "HEAD") == 0);
+}
+
+/* RFC 9110 9.2.2: a request that may be sent twice. */
+static bool
+idempotent(const char *method)
+{
+	static const char *const m[] = { "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" };
+
+	for (size_t i = 0; i < SG_NELEM(m); i++)
+		if (strcmp(method, m[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The backend connection failed before the response was complete. */
+static void
+backend_failed(struct client *c, short what)
+{
+	bool silent_reuse = backend_reused(c->be) &&
+	                    evbuffer_get_length(bufferevent_get_input(backend_bev(c->be))) == 0;
+
+	if (c->resp_started) {
+		sg_log_warn("%s: backend of [app %s] failed in the middle of a response", c->addr,
+		            c->rc.app->s.name);
+		client_close(c);
+		return;
+	}
+	if (silent_reuse && !c->retried && c->req.framing == SG_BODY_NONE &&
+	    idempotent(c->req.method)) {
+		/* A pooled connection the backend had closed: try once on a new one. */
+		backend_release(c->be, false);
+		c->be = NULL;
+		c->retried = true;
+		connect_backend(c);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		sg_log_warn("%s: backend of [app %s] timed out", c->addr, c->rc.app->s.name);
+		respond_error(c, 504, "the application did not answer in time", !c->req_done);
+	} else {
+		sg_log_warn("%s: backend of [app %s] failed: %s", c->addr, c->rc.app->s.name,
+		            evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		respond_error(c, 502, "the application cannot be reached", !c->req_done);
+	}
+}
+
+/* The request hook chose to forward: stream the exchange. */
+static void
+forward(struct client *c)
+{
+	const struct sg_conf_app *app = c->act.app;
+
+	c->rc.app = app;
+	if (app->max_body_size > 0 && c->req.framing == SG_BODY_LENGTH &&
+	    c->req.content_length > app->max_body_size) {
+		respond_error(c, 413, "the request body is larger than this application allows",
+		              true);
+		return;
+	}
+	c->forwarding = true;
+	c->req_chunked = c->req.framing == SG_BODY_CHUNKED;
+	c->req_done = c->req.framing == SG_BODY_NONE;
+	sg_http_serialize_head(&c->req, &c->head);
+	connect_backend(c);
+	if (c->be == NULL || c->req_done)
+		return;
+	if (c->req.expect_continue)
+		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	client_timeouts(c, true);
+	bufferevent_enable(c->bev, EV_READ);
+	pump_request_body(c);
+}
+
+/* A whole head is at the front of the input: parse it and act. */
+static void
+start_exchange(struct client *c, const char *head, size_t len)
+{
+	struct sg_err err = { 0 };
+
+	event_del(c->timer);
+	c->state = CS_EXCHANGE;
+	bufferevent_disable(c->bev, EV_READ);
+	c->arena = sg_arena_new();
+	c->keep_alive = false;
+	if (sg_http_parser_head(c->req_parser, head, len, c->arena, &c->req, &err) == -1) {
+		evbuffer_drain(bufferevent_get_input(c->bev), len);
+		memset(&c->req, 0, sizeof(c->req));
+		respond_error(c, err.code, err.detail, true);
+		return;
+	}
+	evbuffer_drain(bufferevent_get_input(c->bev), len);
+	c->keep_alive =
+	    c->req.keep_alive && !c->w->draining && conf_of(c)->server.keepalive_timeout_ms > 0;
+	c->rc.conf = conf_of(c);
+	c->rc.arena = c->arena;
+	c->rc.client = c->info;
+	c->rc.app = NULL;
+	c->w->net->hooks.request(&c->rc, &c->req, &c->act);
+	if (c->act.kind == SG_ACT_FORWARD) {
+		forward(c);
+		return;
+	}
+	if (c->req.framing != SG_BODY_NONE)
+		c->keep_alive = false; /* its body is not read: the connection cannot go on */
+	send_response(c, &c->act.resp, &c->act.body);
+	if (!c->keep_alive)
+		close_after_flush(c);
+}
+
+/* Reads a request head as far as it has arrived. */
+static void
+read_head(struct client *c)
+{
+	const struct sg_conf_server *srv = &conf_of(c)->server;
+	struct sg_http_limits lim = { srv->max_request_line, srv->max_header_size,
+		                      srv->max_headers };
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t len = evbuffer_get_length(in), n = len < lim.max_head + 1 ? len : lim.max_head + 1;
+	struct sg_err err = { 0 };
+	const char *buf;
+	ssize_t r;
+
+	if (len == 0)
+		return;
+	if (!c->head_started) {
+		/* The head deadline runs from its first byte, not from the last. */
+		c->head_started = true;
+		arm_timer(c, srv->client_timeout_ms);
+	}
+	buf = (const char *)evbuffer_pullup(in, (ssize_t)n);
+	r = sg_http_head_scan(buf, n, true, &lim, &err);
+	if (r == 0)
+		return;
+	if (r < 0) {
+		c->state = CS_EXCHANGE;
+		bufferevent_disable(c->bev, EV_READ);
+		respond_error(c, err.code, err.detail, true);
+		return;
+	}
+	start_exchange(c, buf, (size_t)r);
+}
+
+/* The response is out: get ready for the next request, or close. */
+static void
+end_exchange(struct client *c)
+{
+	exchange_free(c);
+	if (!c->keep_alive || c->w->draining) {
+		close_after_flush(c);
+		return;
+	}
+	c->state = CS_HEAD;
+	c->head_started = false;
+	sg_http_parser_reset(c->req_parser, false);
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	arm_timer(c, conf_of(c)->server.keepalive_timeout_ms);
+	bufferevent_enable(c->bev, EV_READ);
+	read_head(c); /* a pipelined request may be waiting */
+}
+
+static void
+on_client_read(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+
+	(void)bev;
+	if (c->state == CS_HEAD)
+		read_head(c);
+	else if (c->state == CS_EXCHANGE && c->forwarding && !c->req_done && c->be != NULL)
+		pump_request_body(c);
+}
+
+static void
+on_client_write(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+	size_t queued = evbuffer_get_length(bufferevent_get_output(bev));
+
+	if (c->state == CS_CLOSING) {
+		if (queued == 0)
+			client_close(c);
+		return;
+	}
+	if (c->state != CS_EXCHANGE)
+		return;
+	if (c->resp_done && queued == 0) {
+		end_exchange(c);
+		return;
+	}
+	if (c->be != NULL && c->resp_started && queued <= HIGH_WATER / 2) {
+		bufferevent_enable(backend_bev(c->be), EV_READ);
+		pump_response_body(c);
+	}
+}
+
+static void
+on_client_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct client *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return; /* the TLS handshake is done */
+	if ((what & BEV_EVENT_TIMEOUT) && c->state == CS_EXCHANGE && !c->resp_started) {
+		respond_error(c, 408, "the request was not received in time", true);
+		return;
+	}
+	client_close(c); /* EOF, error, or a timeout with nothing sensible to say */
+}
+
+/* The head deadline or the keep-alive idle time has passed. */
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->state == CS_HEAD && c->head_started) {
+		c->state = CS_EXCHANGE;
+		bufferevent_disable(c->bev, EV_READ);
+		respond_error(c, 408, "the request head was not received in time", true);
+		return;
+	}
+	client_close(c);
+}
+
+/* Fills c->addr and c->info from the peer address. */
+static void
+describe_peer(struct client *c, const struct sockaddr *sa, bool tls)
+{
+	if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->addr,
+		          sizeof(c->addr));
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->addr,
+		          sizeof(c->addr));
+	c->info.addr = c->addr;
+	c->info.addr_is_v6 = sa->sa_family == AF_INET6;
+	c->info.tls = tls;
+	c->info.trusted = false;
+}
+
+void
+client_accept(struct worker *w, int fd, const struct sockaddr *sa, bool tls)
+{
+	struct client *c;
+	int one = 1;
+
+	if (w->draining || atomic_load(&w->nclients) >= w->gen->conf->server.max_connections) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c = sg_xcalloc(1, sizeof(*c));
+	c->w = w;
+	c->gen = gen_ref(w->gen);
+	describe_peer(c, sa, tls);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (tls) {
+		SSL *ssl = SSL_new(c->gen->ssl);
+
+		c->bev = bufferevent_openssl_socket_new(w->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+		                                        BEV_OPT_CLOSE_ON_FREE);
+		bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	} else {
+		c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	}
+	if (c->bev == NULL)
+		sg_fatal("cannot create a client connection");
+	c->timer = evtimer_new(w->base, on_timer, c);
+	c->req_parser = sg_http_parser_new(true);
+	c->resp_parser = sg_http_parser_new(false);
+	bufferevent_setcb(c->bev, on_client_read, on_client_write, on_client_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, HIGH_WATER / 2, 0);
+	c->next = w->clients;
+	if (w->clients != NULL)
+		w->clients->prev = c;
+	w->clients = c;
+	atomic_fetch_add(&w->nclients, 1);
+	c->state = CS_HEAD;
+	/* The first head, TLS handshake included, must come within client_timeout. */
+	c->head_started = true;
+	arm_timer(c, w->gen->conf->server.client_timeout_ms);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+void
+client_drain_all(struct worker *w)
+{
+	for (struct client *c = w->clients, *next; c != NULL; c = next) {
+		next = c->next;
+		if (c->state == CS_HEAD &&
+		    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 && !c->head_started)
+			client_close(c);
+	}
+}
+
+void
+client_free_all(struct worker *w)
+{
+	while (w->clients != NULL)
+		client_close(w->clients);
+}

@@ -1,0 +1,108 @@
+/*
+ * net_int.h - internals of net/: the generation (a config snapshot and the
+ * TLS context built from it), workers, client connections and backend
+ * connections.  Ownership:
+ *   sg_net     owns the workers and the bound listening sockets;
+ *   a worker   owns its event loop, its listeners, its clients and its pool
+ *              of idle backend connections, and holds one generation ref;
+ *   a client   holds a generation ref for its whole life, owns its request
+ *              arena and parsers, and borrows one backend connection per
+ *              exchange, which goes back to the pool or is freed.
+ * Everything a worker owns is touched only by that worker's thread; the
+ * main thread talks to a worker through worker_post() alone.
+ */
+#ifndef SG_NET_INT_H
+#define SG_NET_INT_H
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "net.h"
+
+/* A config snapshot and the TLS context built from it. */
+struct gen {
+	atomic_int refs;
+	struct sg_conf *conf;
+	SSL_CTX *ssl;
+};
+
+struct gen *gen_new(struct sg_conf *c, struct sg_errlist *errs);
+struct gen *gen_ref(struct gen *g);
+void gen_unref(struct gen *g);
+
+/* tls.c */
+SSL_CTX *tls_server_ctx(const struct sg_conf *c, struct sg_errlist *errs);
+
+/* One listening socket of one worker. */
+struct listener {
+	int fd;
+	bool tls;
+	const char *text;
+	struct evconnlistener *ev;
+	struct worker *w;
+};
+
+struct backend_conn;
+struct client;
+
+struct worker {
+	struct sg_net *net;
+	unsigned id;
+	pthread_t thread;
+	bool started;
+	struct event_base *base;
+	struct gen *gen;
+	struct listener *listeners;
+	size_t nlisteners;
+	struct client *clients;    /* every open client connection */
+	struct backend_conn *idle; /* the pool: idle keep-alive backend connections */
+	size_t nidle;
+	bool draining;
+	atomic_size_t nclients;
+	/* Commands from the main thread, under lock. */
+	pthread_mutex_t lock;
+	struct event *cmd_ev;
+	struct gen *cmd_gen;
+	bool cmd_stop_accepting;
+	bool cmd_exit;
+};
+
+struct sg_net {
+	struct worker *workers;
+	unsigned nworkers;
+	struct sg_net_hooks hooks;
+	struct gen *gen; /* the newest generation */
+};
+
+/* listen.c: binds every address of c, n times each. */
+int listeners_bind(struct worker *w, unsigned nworkers, const struct sg_conf *c,
+                   struct sg_errlist *errs);
+int listeners_start(struct worker *w);
+void listeners_close(struct worker *w);
+
+/* client.c */
+void client_accept(struct worker *w, int fd, const struct sockaddr *sa, bool tls);
+/* The worker is draining: closes every client that is between requests. */
+void client_drain_all(struct worker *w);
+void client_free_all(struct worker *w);
+
+/* backend.c: a connection to app's backend, from the pool or new. */
+struct backend_cb {
+	void (*read)(struct backend_conn *b, void *arg);
+	void (*write)(struct backend_conn *b, void *arg);
+	void (*event)(struct backend_conn *b, short what, void *arg);
+	void *arg;
+};
+struct backend_conn *backend_get(struct worker *w, const struct sg_conf_app *app,
+                                 const struct backend_cb *cb);
+struct bufferevent *backend_bev(struct backend_conn *b);
+bool backend_reused(const struct backend_conn *b);
+/* Returns b to the pool (it can carry another request) or frees it. */
+void backend_release(struct backend_conn *b, bool reusable);
+void backend_pool_free(struct worker *w);
+
+#endif
