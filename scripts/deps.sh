@@ -11,8 +11,10 @@ build="gcc make autoconf automake pkg-config
 # check: clang for the second compiler pass and libFuzzer, clang-format for the style
 # check, openssl and curl for test certificates and requests, ssl-cert for
 # the snake-oil pair the sample configuration names, iproute2 for `ss`,
-# systemd for systemd-analyze.
-check="$build clang clang-format libclang-rt-14-dev openssl curl ssl-cert iproute2 procps systemd"
+# systemd for systemd-analyze, nginx with its echo module as the backend
+# that the proxy tests talk to.
+check="$build clang clang-format libclang-rt-14-dev openssl curl ssl-cert iproute2 procps systemd
+  nginx libnginx-mod-http-echo"
 demo="$build openssl curl ssl-cert"
 bench="$build openssl curl nginx"
 
