@@ -81,6 +81,13 @@ int sg_log_set_file(const char *path);
 /* Reopens the file target after log rotation; -1 (logged) on error. */
 int sg_log_reopen(void);
 void sg_log(enum sg_log_level level, const char *fmt, ...) SG_PRINTF(2, 3);
+/* The access log: dest is a path, "stderr", or NULL (off).  -1 on error. */
+int sg_access_log_set(const char *dest);
+/* Reopens an access log file after rotation; -1 (logged) on error. */
+int sg_access_log_reopen(void);
+bool sg_access_log_enabled(void);
+/* Writes one finished line (with its newline) in one write(2). */
+void sg_access_log_write(const char *line, size_t len);
 void sg_vlog(enum sg_log_level level, const char *fmt, va_list ap) SG_PRINTF(2, 0);
 /* Parses "error", "warn", "info" or "debug"; -1 if it is none of them. */
 int sg_log_level_parse(const char *s);
@@ -108,6 +115,20 @@ int sg_parse_duration_ms(const char *s, uint64_t *out, const char **why);
 int sg_parse_bool(const char *s, bool *out, const char **why);
 /* A decimal integer in [min, max]. */
 int sg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char **why);
+
+/* cidr.c: address blocks such as 10.0.0.0/8 or 2001:db8::/32. */
+struct sg_cidr {
+	bool v6;
+	unsigned char addr[16];
+	unsigned bits;
+};
+/* Parses "ADDRESS[/BITS]"; 0, or -1 with a static reason in *why. */
+int sg_cidr_parse(const char *s, struct sg_cidr *out, const char **why);
+/* True when the numeric address addr lies in c. */
+bool sg_cidr_match(const struct sg_cidr *c, const char *addr);
+
+/* random.c: n bytes from the kernel's CSPRNG (getrandom); fatal if none. */
+void sg_random_bytes(void *buf, size_t n);
 
 /* file.c: reads a whole regular file of at most max bytes, NUL-terminated.
  * Returns NULL and sets errno (EFBIG past max) on failure. */

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,84 @@ sg_log(enum sg_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	sg_vlog(level, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * The access log.  Workers write to it concurrently, one write(2) per line
+ * on an O_APPEND descriptor.  Its descriptor is never closed while the
+ * process runs: switching files dup2()s the new one over it, and switching
+ * it off only stops the writing, so no worker ever writes to a descriptor
+ * number that was closed and reused.
+ */
+static struct {
+	atomic_int fd;
+	atomic_bool on;
+	char *path; /* NULL for stderr */
+} access_log = { -1, false, NULL };
+
+/* Points the access log descriptor at fd (consumed). */
+static void
+access_log_point(int fd)
+{
+	int old = atomic_load(&access_log.fd);
+
+	if (old == -1) {
+		atomic_store(&access_log.fd, fd);
+	} else {
+		dup2(fd, old);
+		close(fd);
+	}
+}
+
+int
+sg_access_log_set(const char *dest)
+{
+	int fd;
+
+	if (dest == NULL) {
+		atomic_store(&access_log.on, false);
+		return 0;
+	}
+	if (strcmp(dest, "stderr") == 0)
+		fd = dup(STDERR_FILENO);
+	else
+		fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	if (fd == -1)
+		return -1;
+	access_log_point(fd);
+	free(access_log.path);
+	access_log.path = strcmp(dest, "stderr") == 0 ? NULL : sg_xstrdup(dest);
+	atomic_store(&access_log.on, true);
+	return 0;
+}
+
+int
+sg_access_log_reopen(void)
+{
+	int fd;
+
+	if (!atomic_load(&access_log.on) || access_log.path == NULL)
+		return 0;
+	fd = open(access_log.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	if (fd == -1) {
+		sg_log_error("cannot reopen access log %s: %s", access_log.path, strerror(errno));
+		return -1;
+	}
+	access_log_point(fd);
+	return 0;
+}
+
+bool
+sg_access_log_enabled(void)
+{
+	return atomic_load(&access_log.on);
+}
+
+void
+sg_access_log_write(const char *line, size_t len)
+{
+	if (atomic_load(&access_log.on))
+		write_all(atomic_load(&access_log.fd), line, len);
 }
 
 void

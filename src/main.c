@@ -176,6 +176,11 @@ apply_logging(const struct daemon *d, const struct sg_conf *c)
 		sg_log_error("cannot open log file %s: %s", c->server.log_file, strerror(errno));
 		return -1;
 	}
+	if (sg_access_log_set(c->server.access_log) == -1) {
+		sg_log_error("cannot open access log %s: %s", c->server.access_log,
+		             strerror(errno));
+		return -1;
+	}
 	/* Detached, the log goes to syslog whenever there is no log file. */
 	if (d->detached)
 		sg_log_set_syslog(c->server.log_file == NULL);
@@ -363,6 +368,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGUSR1:
 		if (d->conf->server.log_file != NULL && sg_log_reopen() == 0)
 			sg_log_info("log file reopened");
+		sg_access_log_reopen();
 		break;
 	}
 }

@@ -6,16 +6,19 @@
  *   -> route                  which app, or the gateway's own prefix
  *   -> session -> authorize   (with the session store: until then every
  *                             app is proxied as public)
- *   -> rewrite request        hop-by-hop, Host, X-Forwarded-*, Forwarded
+ *   -> rewrite request        request id; client-sent identity fields out;
+ *                             hop-by-hop, Host, X-Forwarded-*, Forwarded, Via
  *   -> backend pool -> stream response                  (net/)
- *   -> rewrite response       hop-by-hop
+ *   -> rewrite response       hop-by-hop; Location, Refresh, Set-Cookie
  *   -> client                                            (net/)
+ *   -> access log             one line per exchange
  *
  * A new feature extends one of these steps; it does not add a side path.
  */
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "gate.h"
 #include "pipeline.h"
@@ -71,29 +74,155 @@ route(struct sg_request_ctx *rc, const struct sg_http_msg *req, struct sg_route 
 	return true;
 }
 
+/* Step: rewrite request.  Strip before inject: fields the gateway owns
+ * are removed before any are set. */
+static void
+rewrite_request(struct sg_request_ctx *rc, struct sg_http_msg *req, const struct sg_route *r)
+{
+	const struct sg_conf_server *srv = &rc->conf->server;
+
+	sg_gate_strip_fields(req, &srv->strip_headers);
+	sg_gate_rewrite_request(req, rc->arena, r, &rc->client);
+	sg_http_set(req, rc->arena, "X-Request-Id", rc->request_id);
+	if (srv->via)
+		sg_gate_add_via(req, rc->arena);
+}
+
 static void
 on_request(struct sg_request_ctx *rc, struct sg_http_msg *req, struct sg_action *act)
 {
 	struct sg_route r;
 
+	rc->request_id = sg_gate_request_id(req, rc->client.trusted, rc->arena);
 	if (!route(rc, req, &r, act))
 		return;
-	sg_gate_rewrite_request(req, rc->arena, &r, &rc->client);
+	rewrite_request(rc, req, &r);
 	act->kind = SG_ACT_FORWARD;
 	act->app = r.app;
 }
 
+/* Step: rewrite response. */
 static void
 on_response(struct sg_request_ctx *rc, struct sg_http_msg *resp)
 {
-	(void)rc;
-	sg_gate_rewrite_response(resp);
+	uint64_t hsts = rc->conf->server.hsts_ms;
+
+	sg_gate_rewrite_response(resp, rc->arena, rc->app);
+	if (hsts > 0 && sg_http_get(resp, "Strict-Transport-Security") == NULL)
+		sg_http_add(
+		    resp, rc->arena, "Strict-Transport-Security",
+		    sg_arena_printf(rc->arena, "max-age=%llu", (unsigned long long)(hsts / 1000)));
+}
+
+/* Appends s to b as a JSON string body (without quotes). */
+static void
+json_escape(struct sg_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			sg_buf_printf(b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			sg_buf_printf(b, "\\u%04x", c);
+		else
+			sg_buf_append(b, s, 1);
+	}
+}
+
+/* Appends s for a quoted field of the combined format: no quote, no CTL. */
+static void
+combined_escape(struct sg_buf *b, const char *s)
+{
+	if (s == NULL || *s == '\0') {
+		sg_buf_puts(b, "-");
+		return;
+	}
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f)
+			sg_buf_printf(b, "\\x%02x", c);
+		else
+			sg_buf_append(b, s, 1);
+	}
+}
+
+static void
+format_combined(struct sg_buf *b, const struct sg_request_ctx *rc,
+                const struct sg_exchange_facts *f, const char *when)
+{
+	const struct sg_http_msg *req = f->req;
+
+	sg_buf_printf(b, "%s - - [%s] \"", rc->client.addr, when);
+	if (req != NULL) {
+		combined_escape(b, req->method);
+		sg_buf_puts(b, " ");
+		combined_escape(b, req->target);
+		sg_buf_printf(b, " HTTP/%u.%u", req->major, req->minor);
+	} else {
+		sg_buf_puts(b, "-");
+	}
+	sg_buf_printf(b, "\" %d %llu \"", f->status, (unsigned long long)f->bytes_out);
+	combined_escape(b, req ? sg_http_get(req, "Referer") : NULL);
+	sg_buf_puts(b, "\" \"");
+	combined_escape(b, req ? sg_http_get(req, "User-Agent") : NULL);
+	sg_buf_printf(b, "\" app=%s rid=%s in=%llu rt=%.3f bt=%.3f%s\n",
+	              rc->app ? rc->app->s.name : "-", rc->request_id ? rc->request_id : "-",
+	              (unsigned long long)f->bytes_in, f->total_ms / 1e3,
+	              f->backend_ms < 0 ? 0.0 : f->backend_ms / 1e3, f->aborted ? " aborted" : "");
+}
+
+static void
+format_json(struct sg_buf *b, const struct sg_request_ctx *rc, const struct sg_exchange_facts *f,
+            const char *when)
+{
+	const struct sg_http_msg *req = f->req;
+
+	sg_buf_printf(b, "{\"time\":\"%s\",\"client\":\"", when);
+	json_escape(b, rc->client.addr);
+	sg_buf_puts(b, "\",\"app\":\"");
+	json_escape(b, rc->app ? rc->app->s.name : "");
+	sg_buf_puts(b, "\",\"method\":\"");
+	json_escape(b, req ? req->method : "");
+	sg_buf_puts(b, "\",\"target\":\"");
+	json_escape(b, req ? req->target : "");
+	sg_buf_printf(b,
+	              "\",\"status\":%d,\"bytes_in\":%llu,\"bytes_out\":%llu,"
+	              "\"time_ms\":%.3f,\"backend_ms\":%.3f,\"user\":null,\"request_id\":\"",
+	              f->status, (unsigned long long)f->bytes_in, (unsigned long long)f->bytes_out,
+	              f->total_ms, f->backend_ms < 0 ? 0.0 : f->backend_ms);
+	json_escape(b, rc->request_id ? rc->request_id : "");
+	sg_buf_printf(b, "\",\"aborted\":%s}\n", f->aborted ? "true" : "false");
+}
+
+/* Step: access log, one line per exchange. */
+static void
+on_done(struct sg_request_ctx *rc, const struct sg_exchange_facts *f)
+{
+	struct sg_buf line = { 0 };
+	char when[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!sg_access_log_enabled())
+		return;
+	gmtime_r(&now, &tm);
+	if (rc->conf->server.access_log_format == SG_ACCESS_JSON) {
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		format_json(&line, rc, f, when);
+	} else {
+		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+		format_combined(&line, rc, f, when);
+	}
+	sg_access_log_write(line.data, line.len);
+	sg_buf_free(&line);
 }
 
 const struct sg_net_hooks *
 sg_pipeline_hooks(void)
 {
-	static const struct sg_net_hooks hooks = { on_request, on_response };
+	static const struct sg_net_hooks hooks = { on_request, on_response, on_done };
 
 	return &hooks;
 }

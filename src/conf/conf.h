@@ -47,6 +47,11 @@ struct sg_conf_list {
 	size_t count;
 };
 
+struct sg_conf_cidrs {
+	struct sg_cidr *v;
+	size_t count;
+};
+
 struct sg_conf_url {
 	const char *text; /* NULL when unset */
 	struct sg_url url;
@@ -74,7 +79,16 @@ struct sg_conf_server {
 	uint64_t max_connections;  /* per worker */
 	uint64_t backend_max_idle; /* idle keep-alive connections per worker and backend */
 	uint64_t backend_idle_timeout_ms;
+	const char *tls_ciphers;              /* TLS 1.2 cipher list (OpenSSL syntax) */
+	uint64_t hsts_ms;                     /* Strict-Transport-Security max-age; 0: off */
+	struct sg_conf_cidrs trusted_proxies; /* their X-Forwarded-* are believed */
+	bool via;                             /* add Via to forwarded requests */
+	struct sg_conf_list strip_headers;    /* identity fields never taken from clients */
+	const char *access_log;               /* path, "stderr", or NULL (off) */
+	int access_log_format;                /* enum sg_access_log_format */
 };
+
+enum sg_access_log_format { SG_ACCESS_COMBINED, SG_ACCESS_JSON };
 
 struct sg_conf_session {
 	struct sg_conf_sect s;

@@ -29,6 +29,8 @@ enum conf_type {
 	T_PREFIX,   /* a URL path that starts and ends with '/' */
 	T_COOKIE,   /* an RFC 6265 cookie name */
 	T_HOSTHDR,  /* "external", "backend", or a host[:port] to send as Host */
+	T_CIDRLIST, /* struct sg_conf_cidrs: addresses and ADDRESS/BITS blocks */
+	T_LOGDEST,  /* "off", "stderr", or a file path (made absolute) */
 };
 
 /* Directive flags. */

@@ -30,6 +30,13 @@
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const idp_types[] = { "saml", "oidc", NULL };
+static const char *const access_formats[] = { "combined", "json", NULL };
+
+/* Mozilla's "intermediate" TLS 1.2 cipher list: ECDHE with AEAD only. */
+#define TLS12_CIPHERS                                                \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 /* clang-format off */
 const struct conf_directive conf_directives[] = {
@@ -53,6 +60,13 @@ const struct conf_directive conf_directives[] = {
 	{SECT_SERVER, "max_connections", T_UINT, SRV(max_connections), "10000", 0, 1, 1000000, NULL},
 	{SECT_SERVER, "backend_max_idle", T_UINT, SRV(backend_max_idle), "32", 0, 0, 10000, NULL},
 	{SECT_SERVER, "backend_idle_timeout", T_DURATION, SRV(backend_idle_timeout_ms), "30s", 0, SEC, HOUR, NULL},
+	{SECT_SERVER, "tls_ciphers", T_STRING, SRV(tls_ciphers), TLS12_CIPHERS, 0, 0, 0, NULL},
+	{SECT_SERVER, "hsts", T_DURATION, SRV(hsts_ms), "0", 0, 0, 2 * 365 * DAY, NULL},
+	{SECT_SERVER, "trusted_proxies", T_CIDRLIST, SRV(trusted_proxies), NULL, D_MULTI, 0, 0, NULL},
+	{SECT_SERVER, "via", T_BOOL, SRV(via), "no", 0, 0, 0, NULL},
+	{SECT_SERVER, "strip_headers", T_LIST, SRV(strip_headers), "X-Remote-User X-Remote-Email X-Remote-Name X-Remote-Groups", D_MULTI, 0, 0, NULL},
+	{SECT_SERVER, "access_log", T_LOGDEST, SRV(access_log), "off", 0, 0, 0, NULL},
+	{SECT_SERVER, "access_log_format", T_ENUM, SRV(access_log_format), "combined", 0, 0, 0, access_formats},
 
 	{SECT_SESSION, "cookie_name", T_COOKIE, SES(cookie_name), "ssogw_session", 0, 0, 0, NULL},
 	{SECT_SESSION, "idle_timeout", T_DURATION, SES(idle_timeout_ms), "1h", 0, MIN, 365 * DAY, NULL},
@@ -204,6 +218,38 @@ parse_listen(struct conf_parser *p, const struct conf_directive *d, struct sg_co
 	ls->v = v;
 	ls->count++;
 	freeaddrinfo(res);
+	return 0;
+}
+
+/* Appends each address block of a space/comma list to cs. */
+static int
+parse_cidrs(struct conf_parser *p, const struct conf_directive *d, struct sg_conf_cidrs *cs,
+            const char *value)
+{
+	const char *s = value, *why;
+
+	while (*s != '\0') {
+		char word[64];
+		size_t n;
+		struct sg_cidr *v;
+
+		s += strspn(s, " \t,");
+		n = strcspn(s, " \t,");
+		if (n == 0)
+			break;
+		if (n >= sizeof(word))
+			return bad_value(p, d, value, "address block too long");
+		memcpy(word, s, n);
+		word[n] = '\0';
+		v = sg_arena_alloc(p->conf->arena, (cs->count + 1) * sizeof(*v));
+		if (cs->count > 0)
+			memcpy(v, cs->v, cs->count * sizeof(*v));
+		if (sg_cidr_parse(word, &v[cs->count], &why) == -1)
+			return bad_value(p, d, word, why);
+		cs->v = v;
+		cs->count++;
+		s += n;
+	}
 	return 0;
 }
 
@@ -385,6 +431,16 @@ conf_value_parse(struct conf_parser *p, const struct conf_directive *d, void *ba
 			    p, d, value,
 			    "must start and end with '/' and hold plain path characters");
 		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
+		return 0;
+	case T_CIDRLIST:
+		return parse_cidrs(p, d, field, value);
+	case T_LOGDEST:
+		if (strcmp(value, "off") == 0)
+			*(const char **)field = NULL;
+		else if (strcmp(value, "stderr") == 0)
+			*(const char **)field = "stderr";
+		else
+			*(const char **)field = absolute_path(p, value);
 		return 0;
 	case T_HOSTHDR:
 		if (strcmp(value, "external") != 0 && strcmp(value, "backend") != 0 &&

@@ -45,7 +45,25 @@ int sg_gate_route(const struct sg_conf *c, const struct sg_http_msg *m, struct s
 void sg_gate_rewrite_request(struct sg_http_msg *m, struct sg_arena *a, const struct sg_route *r,
                              const struct sg_client_info *client);
 
-/* Drops a response's hop-by-hop fields before it goes to the client. */
-void sg_gate_rewrite_response(struct sg_http_msg *m);
+/* Removes every field named in names; '_' and '-' are the same letter there
+ * (X_Remote_User is X-Remote-User to many backends' header lookups). */
+void sg_gate_strip_fields(struct sg_http_msg *m, const struct sg_conf_list *names);
+
+/* Appends "1.1 ssogw" to Via (RFC 9110 7.6.3). */
+void sg_gate_add_via(struct sg_http_msg *m, struct sg_arena *a);
+
+/* The request's id: a trusted proxy's X-Request-Id if it is a sane token,
+ * else a new random one; sets it on m either way. */
+const char *sg_gate_request_id(struct sg_http_msg *m, bool trusted, struct sg_arena *a);
+
+/*
+ * Rewrites a backend's response head for the client: drops hop-by-hop
+ * fields, and translates Location, Content-Location, Refresh and Set-Cookie
+ * (Domain, Path) from the backend's base URL to app's external URL, for
+ * backends that build links from their internal address (the "base URL
+ * mismatch").  app may be NULL (no translation).
+ */
+void sg_gate_rewrite_response(struct sg_http_msg *m, struct sg_arena *a,
+                              const struct sg_conf_app *app);
 
 #endif

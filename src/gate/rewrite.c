@@ -16,6 +16,8 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -143,8 +145,256 @@ sg_gate_rewrite_request(struct sg_http_msg *m, struct sg_arena *a, const struct 
 	m->minor = 1;
 }
 
+/* Compares field names case-insensitively with '_' taken as '-'. */
+static bool
+same_field(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = *a == '_' ? '-' : (char)tolower((unsigned char)*a);
+		char y = *b == '_' ? '-' : (char)tolower((unsigned char)*b);
+
+		if (x != y)
+			return false;
+	}
+	return *a == *b;
+}
+
 void
-sg_gate_rewrite_response(struct sg_http_msg *m)
+sg_gate_strip_fields(struct sg_http_msg *m, const struct sg_conf_list *names)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < m->nh; i++) {
+		bool drop = false;
+
+		for (size_t j = 0; j < names->count && !drop; j++)
+			drop = same_field(m->h[i].name, names->v[j]);
+		if (!drop)
+			m->h[kept++] = m->h[i];
+	}
+	m->nh = kept;
+}
+
+void
+sg_gate_add_via(struct sg_http_msg *m, struct sg_arena *a)
+{
+	const char *old = sg_http_get(m, "Via");
+
+	if (old != NULL && sg_http_count(m, "Via") == 1)
+		sg_http_set(m, a, "Via", sg_arena_printf(a, "%s, 1.1 ssogw", old));
+	else
+		sg_http_add(m, a, "Via", "1.1 ssogw");
+}
+
+/* A request id we pass on: 1 to 128 token characters. */
+static bool
+sane_request_id(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n > 0 && n <= 128 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:+=/") ==
+	           n;
+}
+
+const char *
+sg_gate_request_id(struct sg_http_msg *m, bool trusted, struct sg_arena *a)
+{
+	const char *id = sg_http_get(m, "X-Request-Id");
+	unsigned char r[12];
+
+	if (!trusted || sg_http_count(m, "X-Request-Id") != 1 || !sane_request_id(id)) {
+		sg_random_bytes(r, sizeof(r));
+		id = sg_arena_printf(a, "%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x", r[0],
+		                     r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+		                     r[11]);
+		sg_http_set(m, a, "X-Request-Id", id);
+	}
+	return id;
+}
+
+/* ---- responses: the backend's URLs translated to the external ones ---- */
+
+/* The parts of a URL reference that translation looks at. */
+struct urlref {
+	bool absolute; /* scheme://authority... */
+	bool https;
+	const char *host; /* absolute only: start and length */
+	size_t host_len;
+	unsigned port;    /* absolute only: explicit or scheme default */
+	const char *path; /* from the first '/' after the authority, or the reference */
+};
+
+/* Splits an absolute http(s) URL or an absolute-path reference. */
+static bool
+urlref_parse(const char *s, struct urlref *u)
+{
+	const char *auth, *end, *colon;
+
+	memset(u, 0, sizeof(*u));
+	if (s[0] == '/' && s[1] != '/') {
+		u->path = s;
+		return true;
+	}
+	if (strncasecmp(s, "https://", 8) == 0)
+		u->https = true;
+	else if (strncasecmp(s, "http://", 7) != 0)
+		return false;
+	u->absolute = true;
+	auth = s + (u->https ? 8 : 7);
+	end = auth + strcspn(auth, "/?#");
+	colon = auth[0] == '[' ? strstr(auth, "]:") : memchr(auth, ':', (size_t)(end - auth));
+	if (colon != NULL && colon >= end)
+		colon = NULL;
+	if (colon != NULL && auth[0] == '[')
+		colon++;
+	u->host = auth[0] == '[' ? auth + 1 : auth;
+	u->host_len = (size_t)((colon ? colon : end) - u->host) - (auth[0] == '[' ? 1 : 0);
+	u->port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : (u->https ? 443 : 80);
+	u->path = *end == '/' ? end : NULL;
+	return true;
+}
+
+static bool
+host_is(const struct urlref *u, const char *host)
+{
+	return strlen(host) == u->host_len && strncasecmp(u->host, host, u->host_len) == 0;
+}
+
+/* True when path lies under the n-byte prefix pre (on a segment edge). */
+static bool
+under(const char *path, const char *pre, size_t n)
+{
+	return path != NULL && strncmp(path, pre, n) == 0 &&
+	       (path[n] == '\0' || path[n] == '/' || path[n] == '?' || path[n] == '#');
+}
+
+static size_t
+trimmed_len(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 0 && path[n - 1] == '/' ? n - 1 : n;
+}
+
+/*
+ * Translates one URL reference from the backend's view to the users'.
+ * An absolute URL at the backend's address, or at the external host over
+ * plain http (Tomcat that does not know it is behind TLS), becomes the
+ * external https URL; a path under the backend's context path moves under
+ * the external prefix.  Anything else (another site) is left alone.
+ * Returns NULL when nothing changes.
+ */
+static const char *
+translate_url(const char *v, const struct sg_conf_app *app, struct sg_arena *a)
+{
+	const struct sg_url *ext = &app->url.url, *be = &app->backend.url;
+	size_t ext_n = trimmed_len(ext->path), be_n = trimmed_len(be->path);
+	const char *rest;
+	struct urlref u;
+
+	if (!urlref_parse(v, &u))
+		return NULL;
+	if (u.absolute) {
+		bool at_backend =
+		    host_is(&u, be->host) && u.port == be->port && u.https == be->https;
+		bool plain_external =
+		    host_is(&u, ext->host) && !u.https && (u.port == 80 || u.port == ext->port);
+
+		if (!at_backend && !plain_external)
+			return NULL;
+		if (u.path == NULL) /* "http://backend:8080" alone, or with ?query */
+			return sg_arena_printf(a, "https://%s%.*s/", authority(ext, a), (int)ext_n,
+			                       ext->path);
+		if (at_backend && under(u.path, be->path, be_n))
+			rest = u.path + be_n;
+		else if (plain_external)
+			return sg_arena_printf(a, "https://%s%s", authority(ext, a), u.path);
+		else
+			return NULL;
+		return sg_arena_printf(a, "https://%s%.*s%s", authority(ext, a), (int)ext_n,
+		                       ext->path, *rest == '\0' ? "/" : rest);
+	}
+	if (ext_n == be_n && strncmp(ext->path, be->path, be_n) == 0)
+		return NULL; /* same prefix outside and inside */
+	if (!under(u.path, be->path, be_n))
+		return NULL;
+	rest = u.path + be_n;
+	return sg_arena_printf(a, "%.*s%s", (int)ext_n, ext->path, *rest == '\0' ? "/" : rest);
+}
+
+/* Refresh: "5; url=http://..." (the URL part is translated). */
+static const char *
+translate_refresh(const char *v, const struct sg_conf_app *app, struct sg_arena *a)
+{
+	const char *p = strcasestr(v, "url=");
+	const char *t;
+
+	if (p == NULL)
+		return NULL;
+	p += 4;
+	t = translate_url(p, app, a);
+	return t ? sg_arena_printf(a, "%.*s%s", (int)(p - v), v, t) : NULL;
+}
+
+/* Set-Cookie (RFC 6265 4.1): a Domain naming the backend host goes (the
+ * cookie then belongs to the external host); a Path under the backend's
+ * context path moves under the external prefix. */
+static const char *
+translate_cookie(const char *v, const struct sg_conf_app *app, struct sg_arena *a)
+{
+	const struct sg_url *ext = &app->url.url, *be = &app->backend.url;
+	size_t ext_n = trimmed_len(ext->path), be_n = trimmed_len(be->path);
+	struct sg_buf out = { 0 };
+	const char *s = v, *result;
+	bool changed = false;
+
+	while (*s != '\0') {
+		size_t n = strcspn(s, ";");
+		const char *attr = s + strspn(s, " \t");
+		size_t alen = n - (size_t)(attr - s);
+
+		if (s != v && alen > 7 && strncasecmp(attr, "Domain=", 7) == 0 &&
+		    alen - 7 == strlen(be->host) + (attr[7] == '.') &&
+		    strncasecmp(attr + 7 + (attr[7] == '.'), be->host, strlen(be->host)) == 0) {
+			changed = true; /* dropped */
+		} else if (s != v && alen >= 5 && strncasecmp(attr, "Path=", 5) == 0 &&
+		           !(ext_n == be_n && strncmp(ext->path, be->path, be_n) == 0) &&
+		           strncmp(attr + 5, be->path, be_n) == 0 &&
+		           (alen == 5 + be_n || attr[5 + be_n] == '/')) {
+			sg_buf_printf(&out, "; Path=%.*s%.*s", (int)ext_n, ext->path,
+			              (int)(alen - 5 - be_n), attr + 5 + be_n);
+			if (alen == 5 + be_n)
+				sg_buf_puts(&out, "/");
+			changed = true;
+		} else {
+			sg_buf_printf(&out, "%s%.*s", s == v ? "" : "; ", (int)alen, attr);
+		}
+		s += n;
+		if (*s == ';')
+			s++;
+	}
+	result = changed ? sg_arena_strdup(a, out.data ? out.data : "") : NULL;
+	sg_buf_free(&out);
+	return result;
+}
+
+void
+sg_gate_rewrite_response(struct sg_http_msg *m, struct sg_arena *a, const struct sg_conf_app *app)
 {
 	drop_hop_by_hop(m); /* Content-Length stays: net/ frames by m->framing */
+	if (app == NULL)
+		return;
+	for (size_t i = 0; i < m->nh; i++) {
+		const char *name = m->h[i].name, *t = NULL;
+
+		if (strcasecmp(name, "Location") == 0 || strcasecmp(name, "Content-Location") == 0)
+			t = translate_url(m->h[i].value, app, a);
+		else if (strcasecmp(name, "Refresh") == 0)
+			t = translate_refresh(m->h[i].value, app, a);
+		else if (strcasecmp(name, "Set-Cookie") == 0)
+			t = translate_cookie(m->h[i].value, app, a);
+		if (t != NULL)
+			m->h[i].value = t;
+	}
 }

@@ -68,6 +68,12 @@ struct client {
 	bool resp_chunked; /* re-chunk the response body toward the client */
 	bool resp_done;
 	bool retried;
+	/* For the access log. */
+	bool logged_open; /* an exchange began and its line is still owed */
+	struct timespec t_start, t_backend;
+	double backend_ms;
+	int status;
+	uint64_t bytes_out;
 };
 
 static void read_head(struct client *c);
@@ -78,6 +84,53 @@ static const struct sg_conf *
 conf_of(const struct client *c)
 {
 	return c->gen->conf;
+}
+
+static double
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) * 1e3 + (double)(now.tv_nsec - t->tv_nsec) / 1e6;
+}
+
+/* Starts the bookkeeping of an exchange: its arena, timing and context. */
+static void
+open_exchange(struct client *c)
+{
+	if (c->arena == NULL)
+		c->arena = sg_arena_new();
+	clock_gettime(CLOCK_MONOTONIC, &c->t_start);
+	c->logged_open = true;
+	c->backend_ms = -1;
+	c->status = 0;
+	c->bytes_out = 0;
+	c->rc.conf = conf_of(c);
+	c->rc.arena = c->arena;
+	c->rc.client = c->info;
+	c->rc.app = NULL;
+	c->rc.request_id = NULL;
+}
+
+/* Hands the exchange's facts to the done hook (the access log), once. */
+static void
+report_done(struct client *c, bool aborted)
+{
+	struct sg_exchange_facts f;
+
+	if (!c->logged_open)
+		return;
+	c->logged_open = false;
+	f.req = c->req.method != NULL ? &c->req : NULL;
+	f.status = c->status;
+	f.bytes_in = c->req_bytes;
+	f.bytes_out = c->bytes_out;
+	f.total_ms = ms_since(&c->t_start);
+	f.backend_ms = c->backend_ms;
+	f.aborted = aborted;
+	if (c->w->net->hooks.done != NULL)
+		c->w->net->hooks.done(&c->rc, &f);
 }
 
 static void
@@ -122,6 +175,7 @@ client_close(struct client *c)
 {
 	struct worker *w = c->w;
 
+	report_done(c, !c->resp_done);
 	exchange_free(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -159,7 +213,7 @@ send_response(struct client *c, struct sg_http_msg *resp, const struct sg_buf *b
 	struct tm tm;
 
 	if (c->arena == NULL)
-		c->arena = sg_arena_new();
+		open_exchange(c);
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	sg_http_set(resp, c->arena, "Date", date);
@@ -173,6 +227,9 @@ send_response(struct client *c, struct sg_http_msg *resp, const struct sg_buf *b
 	bufferevent_write(c->bev, out.data, out.len);
 	sg_buf_free(&out);
 	c->resp_started = c->resp_done = true;
+	c->status = resp->status;
+	c->bytes_out =
+	    body != NULL && !(c->req.method && strcmp(c->req.method, "HEAD") == 0) ? body->len : 0;
 }
 
 /* Answers with an error page; close ends the connection after it. */
@@ -183,7 +240,7 @@ respond_error(struct client *c, int status, const char *detail, bool close)
 	struct sg_buf body = { 0 };
 
 	if (c->arena == NULL)
-		c->arena = sg_arena_new();
+		open_exchange(c);
 	if (c->be != NULL)
 		backend_release(c->be, false);
 	c->be = NULL;
@@ -276,6 +333,7 @@ on_response_data(const char *data, size_t len, void *arg)
 	struct client *c = arg;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
+	c->bytes_out += len;
 	if (c->resp_chunked)
 		evbuffer_add_printf(out, "%zx\r\n", len);
 	evbuffer_add(out, data, len);
@@ -398,6 +456,8 @@ read_response_head(struct client *c)
 		}
 		sg_http_parser_reset(c->resp_parser, strcmp(c->req.method, "HEAD") == 0);
 	}
+	c->status = c->resp.status;
+	c->backend_ms = ms_since(&c->t_backend);
 	c->w->net->hooks.response(&c->rc, &c->resp);
 	frame_response(c, &c->resp);
 	{
@@ -471,6 +531,7 @@ connect_backend(struct client *c)
 	struct backend_cb cb = backend_callbacks;
 
 	cb.arg = c;
+	clock_gettime(CLOCK_MONOTONIC, &c->t_backend);
 	c->be = backend_get(c->w, c->rc.app, &cb);
 	if (c->be == NULL) {
 		respond_error(c, 502, "the application cannot be reached", !c->req_done);
@@ -560,7 +621,7 @@ start_exchange(struct client *c, const char *head, size_t len)
 	event_del(c->timer);
 	c->state = CS_EXCHANGE;
 	bufferevent_disable(c->bev, EV_READ);
-	c->arena = sg_arena_new();
+	open_exchange(c);
 	c->keep_alive = false;
 	if (sg_http_parser_head(c->req_parser, head, len, c->arena, &c->req, &err) == -1) {
 		evbuffer_drain(bufferevent_get_input(c->bev), len);
@@ -571,10 +632,6 @@ start_exchange(struct client *c, const char *head, size_t len)
 	evbuffer_drain(bufferevent_get_input(c->bev), len);
 	c->keep_alive =
 	    c->req.keep_alive && !c->w->draining && conf_of(c)->server.keepalive_timeout_ms > 0;
-	c->rc.conf = conf_of(c);
-	c->rc.arena = c->arena;
-	c->rc.client = c->info;
-	c->rc.app = NULL;
 	c->w->net->hooks.request(&c->rc, &c->req, &c->act);
 	if (c->act.kind == SG_ACT_FORWARD) {
 		forward(c);
@@ -624,6 +681,7 @@ read_head(struct client *c)
 static void
 end_exchange(struct client *c)
 {
+	report_done(c, false);
 	exchange_free(c);
 	if (!c->keep_alive || c->w->draining) {
 		close_after_flush(c);
@@ -719,6 +777,9 @@ describe_peer(struct client *c, const struct sockaddr *sa, bool tls)
 	c->info.addr_is_v6 = sa->sa_family == AF_INET6;
 	c->info.tls = tls;
 	c->info.trusted = false;
+	for (size_t i = 0; i < c->gen->conf->server.trusted_proxies.count; i++)
+		if (sg_cidr_match(&c->gen->conf->server.trusted_proxies.v[i], c->addr))
+			c->info.trusted = true;
 }
 
 void

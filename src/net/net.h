@@ -23,6 +23,18 @@ struct sg_request_ctx {
 	struct sg_arena *arena;     /* the request's; freed when it ends */
 	struct sg_client_info client;
 	const struct sg_conf_app *app; /* set by the request hook */
+	const char *request_id;        /* set by the request hook */
+};
+
+/* What happened in one exchange, for the access log. */
+struct sg_exchange_facts {
+	const struct sg_http_msg *req; /* NULL when no head could be parsed */
+	int status;                    /* sent to the client; 0 if nothing was */
+	uint64_t bytes_in;             /* request body bytes read */
+	uint64_t bytes_out;            /* response body bytes sent */
+	double total_ms;               /* from the whole head to the last byte queued */
+	double backend_ms;             /* to the backend's response head; < 0: none */
+	bool aborted;                  /* the connection broke before the end */
 };
 
 enum sg_action_kind {
@@ -42,6 +54,8 @@ struct sg_net_hooks {
 	void (*request)(struct sg_request_ctx *rc, struct sg_http_msg *req, struct sg_action *act);
 	/* Rewrites a backend's response head before it goes to the client. */
 	void (*response)(struct sg_request_ctx *rc, struct sg_http_msg *resp);
+	/* The exchange is over (the access log). */
+	void (*done)(struct sg_request_ctx *rc, const struct sg_exchange_facts *f);
 };
 
 struct sg_net;

@@ -1,6 +1,7 @@
 /*
  * tls.c - TLS contexts for the listeners (OpenSSL 3).  TLS 1.2 and 1.3
- * only, forward-secret AEAD ciphers for 1.2 (OpenSSL's defaults for 1.3),
+ * only, tls_ciphers for 1.2 (by default forward-secret AEAD ones; OpenSSL's
+ * defaults for 1.3),
  * ALPN "http/1.1" (we speak nothing else), no renegotiation, and
  * SSL_MODE_RELEASE_BUFFERS so that an idle connection holds no TLS buffers.
  * Session tickets are on with keys OpenSSL generates per context, in
@@ -19,12 +20,6 @@
 #include <string.h>
 
 #include "net_int.h"
-
-/* Mozilla's "intermediate" TLS 1.2 cipher list: ECDHE with AEAD only. */
-#define TLS12_CIPHERS                                                \
-	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
-	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
-	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 /* Appends OpenSSL's oldest queued error, or "unknown error", to errs. */
 static void
@@ -94,7 +89,14 @@ tls_server_ctx(const struct sg_conf *c, struct sg_errlist *errs)
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS);
+	if (SSL_CTX_set_cipher_list(ctx, srv->tls_ciphers) != 1) {
+		ERR_clear_error();
+		sg_errlist_add(errs, "%s:%d: tls_ciphers: no cipher in \"%s\" is known to OpenSSL",
+		               c->file, sg_conf_line(&c->server.s, "tls_ciphers"),
+		               srv->tls_ciphers);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
