@@ -60,6 +60,23 @@ if [ -n "$missing" ]; then
 	[ "$rc" -eq 0 ] || exit "$rc"
 fi
 
+# The WebSocket tests use Node.js peers built on the "ws" module (pinned in
+# tests/integration/node/package.json), from the npm registry.
+if [ "$1" = check ]; then
+	node_dir=$(cd "$(dirname "$0")/../tests/integration/node" && pwd)
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "as root, run: apt-get install -y nodejs npm" >&2
+			exit 1
+		fi
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm
+	fi
+	if [ ! -d "$node_dir/node_modules/ws" ]; then
+		echo "deps: npm install in $node_dir"
+		(cd "$node_dir" && npm install --no-package-lock --no-audit --no-fund --loglevel=error)
+	fi
+fi
+
 # The sample configuration uses Debian's snake-oil certificate, which the
 # ssl-cert package only creates on a full install.
 if [ "$1" != build ] && [ ! -e /etc/ssl/certs/ssl-cert-snakeoil.pem ]; then

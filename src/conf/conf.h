@@ -79,6 +79,7 @@ struct sg_conf_server {
 	uint64_t max_connections;  /* per worker */
 	uint64_t backend_max_idle; /* idle keep-alive connections per worker and backend */
 	uint64_t backend_idle_timeout_ms;
+	uint64_t tunnel_idle_timeout_ms;
 	const char *tls_ciphers;              /* TLS 1.2 cipher list (OpenSSL syntax) */
 	uint64_t hsts_ms;                     /* Strict-Transport-Security max-age; 0: off */
 	struct sg_conf_cidrs trusted_proxies; /* their X-Forwarded-* are believed */

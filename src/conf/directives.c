@@ -60,6 +60,7 @@ const struct conf_directive conf_directives[] = {
 	{SECT_SERVER, "max_connections", T_UINT, SRV(max_connections), "10000", 0, 1, 1000000, NULL},
 	{SECT_SERVER, "backend_max_idle", T_UINT, SRV(backend_max_idle), "32", 0, 0, 10000, NULL},
 	{SECT_SERVER, "backend_idle_timeout", T_DURATION, SRV(backend_idle_timeout_ms), "30s", 0, SEC, HOUR, NULL},
+	{SECT_SERVER, "tunnel_idle_timeout", T_DURATION, SRV(tunnel_idle_timeout_ms), "15m", 0, SEC, DAY, NULL},
 	{SECT_SERVER, "tls_ciphers", T_STRING, SRV(tls_ciphers), TLS12_CIPHERS, 0, 0, 0, NULL},
 	{SECT_SERVER, "hsts", T_DURATION, SRV(hsts_ms), "0", 0, 0, 2 * 365 * DAY, NULL},
 	{SECT_SERVER, "trusted_proxies", T_CIDRLIST, SRV(trusted_proxies), NULL, D_MULTI, 0, 0, NULL},

@@ -38,9 +38,10 @@ int sg_gate_route(const struct sg_conf *c, const struct sg_http_msg *m, struct s
 
 /*
  * Rewrites request m in place for the backend of r (RFC 9110 7.6.1, RFC
- * 7239): drops hop-by-hop fields and every field Connection names, frames
- * the body unambiguously, sets Host per host_header, and sets or extends
- * X-Forwarded-For/-Proto/-Host/-Port and Forwarded.
+ * 7239): drops hop-by-hop fields and every field Connection names (but
+ * keeps a WebSocket upgrade: Connection: Upgrade, Upgrade: websocket),
+ * frames the body unambiguously, sets Host per host_header, and sets or
+ * extends X-Forwarded-For/-Proto/-Host/-Port and Forwarded.
  */
 void sg_gate_rewrite_request(struct sg_http_msg *m, struct sg_arena *a, const struct sg_route *r,
                              const struct sg_client_info *client);

@@ -132,11 +132,27 @@ set_framing(struct sg_http_msg *m, struct sg_arena *a)
 		sg_http_add(m, a, "Transfer-Encoding", "chunked");
 }
 
+/* RFC 6455 4.1: a WebSocket handshake is a GET asking to upgrade to
+ * "websocket"; no other protocol switch (h2c, TLS) is passed on. */
+static bool
+is_websocket_upgrade(const struct sg_http_msg *m)
+{
+	return m->upgrade && strcmp(m->method, "GET") == 0 && m->framing == SG_BODY_NONE &&
+	       sg_http_has_token(m, "Upgrade", "websocket");
+}
+
 void
 sg_gate_rewrite_request(struct sg_http_msg *m, struct sg_arena *a, const struct sg_route *r,
                         const struct sg_client_info *client)
 {
+	bool websocket = is_websocket_upgrade(m);
+
 	drop_hop_by_hop(m);
+	if (websocket) {
+		/* The one hop-by-hop exchange we pass on: the upgrade itself. */
+		sg_http_add(m, a, "Connection", "Upgrade");
+		sg_http_add(m, a, "Upgrade", "websocket");
+	}
 	set_framing(m, a);
 	set_host(m, a, r->app);
 	set_forwarding(m, a, r->app, client);

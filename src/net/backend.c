@@ -151,6 +151,12 @@ backend_get(struct worker *w, const struct sg_conf_app *app, const struct backen
 	return b;
 }
 
+void
+backend_rebind(struct backend_conn *b, const struct backend_cb *cb)
+{
+	b->cb = *cb;
+}
+
 struct bufferevent *
 backend_bev(struct backend_conn *b)
 {

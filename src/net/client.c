@@ -38,6 +38,7 @@
 enum client_state {
 	CS_HEAD,     /* between requests, or reading a request head */
 	CS_EXCHANGE, /* a request is being answered */
+	CS_TUNNEL,   /* bytes both ways after a 101 (tunnel.c) */
 	CS_CLOSING,  /* writing out the last bytes, then close */
 };
 
@@ -60,6 +61,7 @@ struct client {
 	struct sg_action act;
 	struct sg_buf head; /* the request head for the backend, kept for a retry */
 	struct backend_conn *be;
+	struct tunnel *tunnel;
 	bool forwarding;
 	bool req_chunked; /* re-chunk the request body toward the backend */
 	bool req_done;    /* the whole request body was read */
@@ -77,6 +79,7 @@ struct client {
 };
 
 static void read_head(struct client *c);
+static void start_tunnel(struct client *c);
 static void end_exchange(struct client *c);
 static void backend_failed(struct client *c, short what);
 
@@ -124,6 +127,8 @@ report_done(struct client *c, bool aborted)
 	c->logged_open = false;
 	f.req = c->req.method != NULL ? &c->req : NULL;
 	f.status = c->status;
+	if (c->tunnel != NULL)
+		tunnel_bytes(c->tunnel, &c->req_bytes, &c->bytes_out);
 	f.bytes_in = c->req_bytes;
 	f.bytes_out = c->bytes_out;
 	f.total_ms = ms_since(&c->t_start);
@@ -158,6 +163,8 @@ exchange_free(struct client *c)
 	if (c->be != NULL)
 		backend_release(c->be, false);
 	c->be = NULL;
+	tunnel_free(c->tunnel);
+	c->tunnel = NULL;
 	sg_buf_free(&c->act.body);
 	sg_buf_free(&c->head);
 	sg_arena_free(c->arena);
@@ -415,6 +422,49 @@ frame_response(struct client *c, struct sg_http_msg *resp)
 	resp->minor = 1;
 }
 
+/* The tunnel has ended: log the exchange and close the connection once
+ * the last bytes are out. */
+static void
+on_tunnel_done(void *arg, const char *why, uint64_t up, uint64_t down)
+{
+	struct client *c = arg;
+
+	(void)up;
+	(void)down;
+	sg_log_debug("%s: tunnel to [app %s] ended: %s", c->addr, c->rc.app->s.name, why);
+	report_done(c, false);
+	close_after_flush(c);
+}
+
+/* The backend answered 101: if we asked for a WebSocket and it agreed,
+ * pass the 101 on and become a tunnel; anything else is a 502. */
+static void
+start_tunnel(struct client *c)
+{
+	struct sg_buf out = { 0 };
+
+	if (sg_http_get(&c->req, "Upgrade") == NULL ||
+	    !sg_http_has_token(&c->resp, "Upgrade", "websocket")) {
+		respond_error(c, 502, "the application switched protocols unasked", true);
+		return;
+	}
+	c->status = 101;
+	c->backend_ms = ms_since(&c->t_backend);
+	c->w->net->hooks.response(&c->rc, &c->resp);
+	sg_http_set(&c->resp, c->arena, "Connection", "Upgrade");
+	sg_http_set(&c->resp, c->arena, "Upgrade", "websocket");
+	sg_http_serialize_head(&c->resp, &out);
+	bufferevent_write(c->bev, out.data, out.len);
+	sg_buf_free(&out);
+	c->resp_started = c->resp_done = true;
+	c->keep_alive = false;
+	c->state = CS_TUNNEL;
+	bufferevent_enable(c->bev, EV_READ);
+	c->tunnel = tunnel_start(c->bev, c->be, conf_of(c)->server.tunnel_idle_timeout_ms,
+	                         on_tunnel_done, c);
+	c->be = NULL; /* the tunnel's now */
+}
+
 /* Reads response heads: interim 1xx ones are passed on or dropped, the
  * final one is rewritten, framed and sent to the client. */
 static void
@@ -443,7 +493,7 @@ read_response_head(struct client *c)
 		if (c->resp.status / 100 != 1)
 			break;
 		if (c->resp.status == 101) {
-			respond_error(c, 502, "the application switched protocols unasked", true);
+			start_tunnel(c);
 			return;
 		}
 		if (c->resp.status != 100 && c->req.minor >= 1) {
@@ -704,6 +754,8 @@ on_client_read(struct bufferevent *bev, void *arg)
 	(void)bev;
 	if (c->state == CS_HEAD)
 		read_head(c);
+	else if (c->state == CS_TUNNEL)
+		tunnel_client_read(c->tunnel);
 	else if (c->state == CS_EXCHANGE && c->forwarding && !c->req_done && c->be != NULL)
 		pump_request_body(c);
 }
@@ -717,6 +769,10 @@ on_client_write(struct bufferevent *bev, void *arg)
 	if (c->state == CS_CLOSING) {
 		if (queued == 0)
 			client_close(c);
+		return;
+	}
+	if (c->state == CS_TUNNEL) {
+		tunnel_client_write(c->tunnel);
 		return;
 	}
 	if (c->state != CS_EXCHANGE)

@@ -101,8 +101,24 @@ struct backend_conn *backend_get(struct worker *w, const struct sg_conf_app *app
                                  const struct backend_cb *cb);
 struct bufferevent *backend_bev(struct backend_conn *b);
 bool backend_reused(const struct backend_conn *b);
+/* Gives b new callbacks (for a tunnel). */
+void backend_rebind(struct backend_conn *b, const struct backend_cb *cb);
 /* Returns b to the pool (it can carry another request) or frees it. */
 void backend_release(struct backend_conn *b, bool reusable);
 void backend_pool_free(struct worker *w);
+
+/* tunnel.c: bytes both ways after a 101.  done is called once the tunnel
+ * has ended (why: a few words for the log); the caller then frees it. */
+struct tunnel;
+typedef void (*tunnel_done_cb)(void *arg, const char *why, uint64_t up, uint64_t down);
+struct tunnel *tunnel_start(struct bufferevent *client, struct backend_conn *be, uint64_t idle_ms,
+                            tunnel_done_cb done, void *arg);
+/* The client connection's read and write events, while it is a tunnel. */
+void tunnel_client_read(struct tunnel *t);
+void tunnel_client_write(struct tunnel *t);
+/* Bytes moved so far: client to backend, backend to client. */
+void tunnel_bytes(const struct tunnel *t, uint64_t *up, uint64_t *down);
+/* Frees t and closes its backend connection. */
+void tunnel_free(struct tunnel *t);
 
 #endif
