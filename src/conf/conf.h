@@ -130,7 +130,9 @@ struct sg_conf_app {
 	socklen_t backend_addrlen;
 	uint64_t backend_connect_timeout_ms;
 	uint64_t backend_timeout_ms;
-	uint64_t max_body_size; /* 0: no limit */
+	uint64_t max_body_size;      /* 0: no limit */
+	const char *backend_ca_file; /* CAs for an https backend; NULL: the system's */
+	bool backend_verify;         /* check an https backend's certificate */
 };
 
 struct sg_conf {

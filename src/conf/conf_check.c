@@ -210,11 +210,12 @@ check_app(struct conf_parser *p, struct sg_conf_app *app)
 		conf_error(p, sg_conf_line(s, "url"), "url: must not have a ?query");
 	if (app->backend.text != NULL && app->backend.url.query != NULL)
 		conf_error(p, sg_conf_line(s, "backend"), "backend: must not have a ?query");
-	else if (app->backend.text != NULL && app->backend.url.https)
-		conf_error(p, sg_conf_line(s, "backend"),
-		           "backend: https:// backends are not supported by this version yet");
 	else if (app->backend.text != NULL)
 		resolve_backend(p, app);
+	if (app->backend_ca_file != NULL && !app->backend.url.https)
+		conf_error(p, sg_conf_line(s, "backend_ca_file"),
+		           "backend_ca_file: the backend is not https://");
+	check_readable(p, s, "backend_ca_file", app->backend_ca_file);
 	if (app->idp_name != NULL) {
 		for (size_t i = 0; i < p->conf->idp_count; i++)
 			if (strcmp(p->conf->idps[i]->s.name, app->idp_name) == 0)

@@ -81,6 +81,8 @@ const struct conf_directive conf_directives[] = {
 	{SECT_APP, "host_header", T_HOSTHDR, APP(host_header), "external", 0, 0, 0, NULL},
 	{SECT_APP, "backend_connect_timeout", T_DURATION, APP(backend_connect_timeout_ms), "5s", 0, 100, 5 * MIN, NULL},
 	{SECT_APP, "backend_timeout", T_DURATION, APP(backend_timeout_ms), "60s", 0, SEC, DAY, NULL},
+	{SECT_APP, "backend_ca_file", T_PATH, APP(backend_ca_file), NULL, 0, 0, 0, NULL},
+	{SECT_APP, "backend_verify", T_BOOL, APP(backend_verify), "yes", 0, 0, 0, NULL},
 	{SECT_APP, "max_body_size", T_SIZE, APP(max_body_size), "0", 0, 0, UINT64_MAX, NULL},
 
 	{SECT_IDP, "type", T_ENUM, IDP(type), NULL, D_REQUIRED, 0, 0, idp_types},

@@ -10,8 +10,12 @@
 #include "config.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +27,8 @@ struct backend_conn {
 	struct bufferevent *bev;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	bool tls;
+	char host[SG_URL_HOST_MAX + 1]; /* the name TLS verified */
 	bool reused;
 	bool connected;
 	uint64_t timeout_ms; /* backend_timeout of the current exchange */
@@ -119,14 +125,40 @@ lend(struct backend_conn *b, const struct sg_conf_app *app, const struct backend
 	bufferevent_enable(b->bev, EV_READ | EV_WRITE);
 }
 
+/* A TLS client bufferevent for app's backend: SNI and certificate name
+ * checks for its host name (or address). */
+static struct bufferevent *
+tls_bev(struct worker *w, SSL_CTX *ctx, const struct sg_conf_app *app)
+{
+	const char *host = app->backend.url.host;
+	SSL *ssl = SSL_new(ctx);
+	struct bufferevent *bev;
+
+	if (ssl == NULL)
+		return NULL;
+	if (app->backend.url.host_is_v6 || strspn(host, "0123456789.") == strlen(host)) {
+		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
+	} else {
+		SSL_set_tlsext_host_name(ssl, host);
+		SSL_set1_host(ssl, host);
+	}
+	bev = bufferevent_openssl_socket_new(w->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+	                                     BEV_OPT_CLOSE_ON_FREE);
+	if (bev != NULL)
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
 struct backend_conn *
-backend_get(struct worker *w, const struct sg_conf_app *app, const struct backend_cb *cb)
+backend_get(struct worker *w, const struct sg_conf_app *app, SSL_CTX *ssl,
+            const struct backend_cb *cb)
 {
 	struct backend_conn *b;
 
 	for (b = w->idle; b != NULL; b = b->next)
 		if (b->addrlen == app->backend_addrlen &&
-		    memcmp(&b->addr, &app->backend_addr, b->addrlen) == 0) {
+		    memcmp(&b->addr, &app->backend_addr, b->addrlen) == 0 &&
+		    b->tls == (ssl != NULL) && strcmp(b->host, app->backend.url.host) == 0) {
 			pool_remove(b);
 			b->reused = true;
 			lend(b, app, cb);
@@ -137,7 +169,10 @@ backend_get(struct worker *w, const struct sg_conf_app *app, const struct backen
 	b->w = w;
 	b->addr = app->backend_addr;
 	b->addrlen = app->backend_addrlen;
-	b->bev = bufferevent_socket_new(w->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	b->tls = ssl != NULL;
+	snprintf(b->host, sizeof(b->host), "%s", app->backend.url.host);
+	b->bev =
+	    ssl ? tls_bev(w, ssl, app) : bufferevent_socket_new(w->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (b->bev == NULL)
 		sg_fatal("cannot create a backend connection");
 	lend(b, app, cb);
@@ -149,6 +184,18 @@ backend_get(struct worker *w, const struct sg_conf_app *app, const struct backen
 		return NULL;
 	}
 	return b;
+}
+
+const char *
+backend_error(struct backend_conn *b, char *buf, size_t n)
+{
+	unsigned long e = b->tls ? bufferevent_get_openssl_error(b->bev) : 0;
+
+	if (e != 0)
+		ERR_error_string_n(e, buf, n);
+	else
+		snprintf(buf, n, "%s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	return buf;
 }
 
 void

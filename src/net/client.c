@@ -582,7 +582,7 @@ connect_backend(struct client *c)
 
 	cb.arg = c;
 	clock_gettime(CLOCK_MONOTONIC, &c->t_backend);
-	c->be = backend_get(c->w, c->rc.app, &cb);
+	c->be = backend_get(c->w, c->rc.app, gen_backend_ssl(c->gen, c->rc.app), &cb);
 	if (c->be == NULL) {
 		respond_error(c, 502, "the application cannot be reached", !c->req_done);
 		return;
@@ -629,8 +629,10 @@ backend_failed(struct client *c, short what)
 		sg_log_warn("%s: backend of [app %s] timed out", c->addr, c->rc.app->s.name);
 		respond_error(c, 504, "the application did not answer in time", !c->req_done);
 	} else {
+		char why[256];
+
 		sg_log_warn("%s: backend of [app %s] failed: %s", c->addr, c->rc.app->s.name,
-		            evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		            backend_error(c->be, why, sizeof(why)));
 		respond_error(c, 502, "the application cannot be reached", !c->req_done);
 	}
 }

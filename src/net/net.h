@@ -83,10 +83,11 @@ size_t sg_net_active_connections(const struct sg_net *n);
 void sg_net_free(struct sg_net *n);
 
 /*
- * Loads the TLS certificate chain and key of c the way the listeners will,
- * and checks that they belong together.  0, or -1 with messages in errs.
+ * Builds the TLS contexts of c the way a start does (the listeners'
+ * certificate chain and key, which must belong together, and the CAs of
+ * https backends).  0, or -1 with messages in errs.
  */
-int sg_net_tls_check(const struct sg_conf *c, struct sg_errlist *errs);
+int sg_net_tls_check(struct sg_conf *c, struct sg_errlist *errs);
 
 /* sd_notify(3) protocol: sends state ("READY=1", ...) to $NOTIFY_SOCKET,
  * if set.  Returns 0 when sent or not under a service manager. */

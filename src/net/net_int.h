@@ -27,15 +27,21 @@
 struct gen {
 	atomic_int refs;
 	struct sg_conf *conf;
-	SSL_CTX *ssl;
+	SSL_CTX *ssl;          /* the listeners' */
+	SSL_CTX **backend_ssl; /* per app, for https backends; NULL for http ones */
 };
 
 struct gen *gen_new(struct sg_conf *c, struct sg_errlist *errs);
 struct gen *gen_ref(struct gen *g);
+/* The client TLS context for app's backend in g, or NULL (http). */
+SSL_CTX *gen_backend_ssl(const struct gen *g, const struct sg_conf_app *app);
 void gen_unref(struct gen *g);
 
 /* tls.c */
 SSL_CTX *tls_server_ctx(const struct sg_conf *c, struct sg_errlist *errs);
+/* The client context for app's https backend (CA file or system CAs). */
+SSL_CTX *tls_backend_ctx(const struct sg_conf *c, const struct sg_conf_app *app,
+                         struct sg_errlist *errs);
 
 /* One listening socket of one worker. */
 struct listener {
@@ -97,10 +103,13 @@ struct backend_cb {
 	void (*event)(struct backend_conn *b, short what, void *arg);
 	void *arg;
 };
-struct backend_conn *backend_get(struct worker *w, const struct sg_conf_app *app,
+/* ssl: the app's backend context (NULL for http). */
+struct backend_conn *backend_get(struct worker *w, const struct sg_conf_app *app, SSL_CTX *ssl,
                                  const struct backend_cb *cb);
 struct bufferevent *backend_bev(struct backend_conn *b);
 bool backend_reused(const struct backend_conn *b);
+/* Describes why b failed (TLS verification, connection refused...). */
+const char *backend_error(struct backend_conn *b, char *buf, size_t n);
 /* Gives b new callbacks (for a tunnel). */
 void backend_rebind(struct backend_conn *b, const struct backend_cb *cb);
 /* Returns b to the pool (it can carry another request) or frees it. */

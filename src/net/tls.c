@@ -104,11 +104,42 @@ tls_server_ctx(const struct sg_conf *c, struct sg_errlist *errs)
 	return ctx;
 }
 
-int
-sg_net_tls_check(const struct sg_conf *c, struct sg_errlist *errs)
+SSL_CTX *
+tls_backend_ctx(const struct sg_conf *c, const struct sg_conf_app *app, struct sg_errlist *errs)
 {
-	SSL_CTX *ctx = tls_server_ctx(c, errs);
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	int ok;
 
-	SSL_CTX_free(ctx);
-	return ctx != NULL ? 0 : -1;
+	if (ctx == NULL)
+		sg_fatal("cannot create a TLS context");
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, app->backend_verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+	if (app->backend_ca_file != NULL)
+		ok = SSL_CTX_load_verify_locations(ctx, app->backend_ca_file, NULL);
+	else
+		ok = SSL_CTX_set_default_verify_paths(ctx);
+	if (ok != 1) {
+		unsigned long e = ERR_peek_error();
+		char buf[256] = "unknown error";
+
+		if (e != 0)
+			ERR_error_string_n(e, buf, sizeof(buf));
+		ERR_clear_error();
+		sg_errlist_add(errs, "%s:%d: backend_ca_file: cannot load %s: %s", c->file,
+		               sg_conf_line(&app->s, "backend_ca_file"),
+		               app->backend_ca_file ? app->backend_ca_file : "the system CAs", buf);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	return ctx;
+}
+
+int
+sg_net_tls_check(struct sg_conf *c, struct sg_errlist *errs)
+{
+	struct gen *g = gen_new(c, errs); /* the very contexts a start builds */
+
+	gen_unref(g);
+	return g != NULL ? 0 : -1;
 }

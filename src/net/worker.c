@@ -22,6 +22,7 @@ struct gen *
 gen_new(struct sg_conf *c, struct sg_errlist *errs)
 {
 	SSL_CTX *ssl = tls_server_ctx(c, errs);
+	size_t before = errs->count;
 	struct gen *g;
 
 	if (ssl == NULL)
@@ -30,7 +31,24 @@ gen_new(struct sg_conf *c, struct sg_errlist *errs)
 	atomic_init(&g->refs, 1);
 	g->conf = sg_conf_ref(c);
 	g->ssl = ssl;
+	g->backend_ssl = sg_xcalloc(c->app_count, sizeof(*g->backend_ssl));
+	for (size_t i = 0; i < c->app_count; i++)
+		if (c->apps[i]->backend.url.https)
+			g->backend_ssl[i] = tls_backend_ctx(c, c->apps[i], errs);
+	if (errs->count != before) {
+		gen_unref(g);
+		return NULL;
+	}
 	return g;
+}
+
+SSL_CTX *
+gen_backend_ssl(const struct gen *g, const struct sg_conf_app *app)
+{
+	for (size_t i = 0; i < g->conf->app_count; i++)
+		if (g->conf->apps[i] == app)
+			return g->backend_ssl[i];
+	return NULL;
 }
 
 struct gen *
@@ -45,6 +63,9 @@ gen_unref(struct gen *g)
 {
 	if (g == NULL || atomic_fetch_sub(&g->refs, 1) != 1)
 		return;
+	for (size_t i = 0; i < g->conf->app_count; i++)
+		SSL_CTX_free(g->backend_ssl[i]);
+	free(g->backend_ssl);
 	SSL_CTX_free(g->ssl);
 	sg_conf_unref(g->conf);
 	free(g);
