@@ -52,6 +52,7 @@ struct daemon {
 	struct sg_net *net;
 	struct event *signals[4];
 	struct event *watchdog;
+	struct event *ticket_timer;
 	struct event *drain;
 	struct timespec drain_deadline;
 	bool stopping;
@@ -382,6 +383,23 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 	sg_net_notify("WATCHDOG=1");
 }
 
+/* Rotates the TLS session ticket keys, and re-arms for the period of the
+ * running configuration (a reload may have changed it). */
+static void
+on_ticket_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t ms = d->conf->server.tls_ticket_rotate_ms;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	(void)fd;
+	if (what != 0) {
+		sg_net_rotate_ticket_keys();
+		sg_log_debug("TLS session ticket keys rotated");
+	}
+	event_add(d->ticket_timer, &tv);
+}
+
 /* Creates the event loop and registers signals and the watchdog timer. */
 static int
 setup_loop(struct daemon *d)
@@ -401,6 +419,8 @@ setup_loop(struct daemon *d)
 			return -1;
 		}
 	}
+	d->ticket_timer = evtimer_new(d->base, on_ticket_timer, d);
+	on_ticket_timer(-1, 0, d);
 	if (wd > 0) {
 		struct timeval half = { (time_t)(wd / 2 / 1000000),
 			                (suseconds_t)(wd / 2 % 1000000) };
@@ -450,6 +470,8 @@ teardown(struct daemon *d)
 			event_free(d->signals[i]);
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
+	if (d->ticket_timer != NULL)
+		event_free(d->ticket_timer);
 	if (d->drain != NULL)
 		event_free(d->drain);
 	if (d->base != NULL)

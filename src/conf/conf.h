@@ -81,6 +81,7 @@ struct sg_conf_server {
 	uint64_t backend_idle_timeout_ms;
 	uint64_t tunnel_idle_timeout_ms;
 	const char *tls_ciphers;              /* TLS 1.2 cipher list (OpenSSL syntax) */
+	uint64_t tls_ticket_rotate_ms;        /* session ticket key lifetime */
 	uint64_t hsts_ms;                     /* Strict-Transport-Security max-age; 0: off */
 	struct sg_conf_cidrs trusted_proxies; /* their X-Forwarded-* are believed */
 	bool via;                             /* add Via to forwarded requests */
@@ -132,7 +133,9 @@ struct sg_conf_app {
 	uint64_t backend_timeout_ms;
 	uint64_t max_body_size;      /* 0: no limit */
 	const char *backend_ca_file; /* CAs for an https backend; NULL: the system's */
-	bool backend_verify;         /* check an https backend's certificate */
+	const char *tls_certificate; /* its own certificate (SNI); NULL: [server]'s */
+	const char *tls_key;
+	bool backend_verify; /* check an https backend's certificate */
 };
 
 struct sg_conf {

@@ -216,6 +216,11 @@ check_app(struct conf_parser *p, struct sg_conf_app *app)
 		conf_error(p, sg_conf_line(s, "backend_ca_file"),
 		           "backend_ca_file: the backend is not https://");
 	check_readable(p, s, "backend_ca_file", app->backend_ca_file);
+	if ((app->tls_certificate == NULL) != (app->tls_key == NULL))
+		conf_error(p, s->line, "[app %s]: tls_certificate and tls_key go together",
+		           s->name);
+	check_readable(p, s, "tls_certificate", app->tls_certificate);
+	check_readable(p, s, "tls_key", app->tls_key);
 	if (app->idp_name != NULL) {
 		for (size_t i = 0; i < p->conf->idp_count; i++)
 			if (strcmp(p->conf->idps[i]->s.name, app->idp_name) == 0)

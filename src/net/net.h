@@ -89,6 +89,10 @@ void sg_net_free(struct sg_net *n);
  */
 int sg_net_tls_check(struct sg_conf *c, struct sg_errlist *errs);
 
+/* Starts a new TLS session ticket key (the previous one stays valid for
+ * one more period); the main thread calls it every tls_ticket_rotate. */
+void sg_net_rotate_ticket_keys(void);
+
 /* sd_notify(3) protocol: sends state ("READY=1", ...) to $NOTIFY_SOCKET,
  * if set.  Returns 0 when sent or not under a service manager. */
 int sg_net_notify(const char *state);

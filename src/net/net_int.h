@@ -27,7 +27,8 @@
 struct gen {
 	atomic_int refs;
 	struct sg_conf *conf;
-	SSL_CTX *ssl;          /* the listeners' */
+	SSL_CTX *ssl;          /* the listeners' ([server]'s certificate) */
+	SSL_CTX **app_ssl;     /* per app with its own certificate, chosen by SNI */
 	SSL_CTX **backend_ssl; /* per app, for https backends; NULL for http ones */
 };
 
@@ -39,6 +40,13 @@ void gen_unref(struct gen *g);
 
 /* tls.c */
 SSL_CTX *tls_server_ctx(const struct sg_conf *c, struct sg_errlist *errs);
+/* A listener context with app's own certificate. */
+SSL_CTX *tls_app_ctx(const struct sg_conf *c, const struct sg_conf_app *app,
+                     struct sg_errlist *errs);
+/* Lets g's listener context hand SNI names to the apps' contexts. */
+void tls_enable_sni(struct gen *g);
+/* Starts a new session ticket key; the current one becomes the previous. */
+void tls_rotate_ticket_keys(void);
 /* The client context for app's https backend (CA file or system CAs). */
 SSL_CTX *tls_backend_ctx(const struct sg_conf *c, const struct sg_conf_app *app,
                          struct sg_errlist *errs);

@@ -13,18 +13,24 @@
  */
 #include "config.h"
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "net_int.h"
 
-/* Appends OpenSSL's oldest queued error, or "unknown error", to errs. */
+/* Appends OpenSSL's oldest queued error, or "unknown error", to errs,
+ * naming the directive key of section sect. */
 static void
-tls_error(struct sg_errlist *errs, const struct sg_conf *c, const char *key, const char *what,
-          const char *path)
+tls_error(struct sg_errlist *errs, const struct sg_conf *c, const struct sg_conf_sect *sect,
+          const char *key, const char *what, const char *path)
 {
 	unsigned long e = ERR_peek_error();
 	char buf[256] = "unknown error";
@@ -34,8 +40,8 @@ tls_error(struct sg_errlist *errs, const struct sg_conf *c, const char *key, con
 	else if (e != 0)
 		ERR_error_string_n(e, buf, sizeof(buf));
 	ERR_clear_error();
-	sg_errlist_add(errs, "%s:%d: %s: cannot %s %s: %s", c->file,
-	               sg_conf_line(&c->server.s, key), key, what, path, buf);
+	sg_errlist_add(errs, "%s:%d: %s: cannot %s %s: %s", c->file, sg_conf_line(sect, key), key,
+	               what, path, buf);
 }
 
 /* Refuses to ask for a passphrase: a daemon has no terminal to ask on, and
@@ -67,8 +73,105 @@ select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen, const un
 	return SSL_TLSEXT_ERR_OK;
 }
 
-SSL_CTX *
-tls_server_ctx(const struct sg_conf *c, struct sg_errlist *errs)
+/*
+ * Session tickets (RFC 5077): the keys live in memory only, are shared by
+ * every context and worker, and rotate (tls_rotate_ticket_keys, from the
+ * main thread on a timer).  A ticket made with the previous key is still
+ * accepted, and renewed, so a rotation ends no session at once.
+ */
+struct ticket_key {
+	unsigned char name[16];
+	unsigned char aes[32];
+	unsigned char hmac[32];
+};
+
+static struct {
+	pthread_rwlock_t lock;
+	struct ticket_key current, previous;
+	bool ready;
+} tickets = { .lock = PTHREAD_RWLOCK_INITIALIZER };
+
+void
+sg_net_rotate_ticket_keys(void)
+{
+	tls_rotate_ticket_keys();
+}
+
+void
+tls_rotate_ticket_keys(void)
+{
+	pthread_rwlock_wrlock(&tickets.lock);
+	if (!tickets.ready) {
+		sg_random_bytes(&tickets.previous, sizeof(tickets.previous));
+		tickets.ready = true;
+	} else {
+		tickets.previous = tickets.current;
+	}
+	sg_random_bytes(&tickets.current, sizeof(tickets.current));
+	pthread_rwlock_unlock(&tickets.lock);
+}
+
+/* Sets up the cipher and MAC for one ticket with key k. */
+static int
+ticket_init(const struct ticket_key *k, unsigned char *iv, EVP_CIPHER_CTX *ectx, EVP_MAC_CTX *hctx,
+            int enc)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)k->hmac,
+		                                  sizeof(k->hmac)),
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+
+	if (EVP_CipherInit_ex(ectx, EVP_aes_256_cbc(), NULL, k->aes, iv, enc) != 1 ||
+	    EVP_MAC_CTX_set_params(hctx, params) != 1)
+		return -1;
+	return 0;
+}
+
+/* OpenSSL's ticket key callback: 1 = use, 2 = use and renew, 0 = unknown. */
+static int
+on_ticket_key(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *ectx,
+              EVP_MAC_CTX *hctx, int enc)
+{
+	int rc = 0;
+
+	(void)ssl;
+	pthread_rwlock_rdlock(&tickets.lock);
+	if (enc) {
+		memcpy(name, tickets.current.name, 16);
+		if (RAND_bytes(iv, EVP_CIPHER_iv_length(EVP_aes_256_cbc())) == 1 &&
+		    ticket_init(&tickets.current, iv, ectx, hctx, 1) == 0)
+			rc = 1;
+		else
+			rc = -1;
+	} else if (memcmp(name, tickets.current.name, 16) == 0) {
+		rc = ticket_init(&tickets.current, iv, ectx, hctx, 0) == 0 ? 1 : -1;
+	} else if (memcmp(name, tickets.previous.name, 16) == 0) {
+		rc = ticket_init(&tickets.previous, iv, ectx, hctx, 0) == 0 ? 2 : -1;
+	}
+	pthread_rwlock_unlock(&tickets.lock);
+	return rc;
+}
+
+/* Makes the first ticket keys if none exist yet. */
+static void
+tickets_ready(void)
+{
+	bool ready;
+
+	pthread_rwlock_rdlock(&tickets.lock);
+	ready = tickets.ready;
+	pthread_rwlock_unlock(&tickets.lock);
+	if (!ready)
+		tls_rotate_ticket_keys();
+}
+
+/* A server context with one certificate chain and key (from section sect:
+ * [server], or an [app] with its own), and the listeners' settings. */
+static SSL_CTX *
+server_ctx(const struct sg_conf *c, const struct sg_conf_sect *sect, const char *cert,
+           const char *key, struct sg_errlist *errs)
 {
 	const struct sg_conf_server *srv = &c->server;
 	size_t before = errs->count;
@@ -77,13 +180,12 @@ tls_server_ctx(const struct sg_conf *c, struct sg_errlist *errs)
 	if (ctx == NULL)
 		sg_fatal("cannot create a TLS context");
 	SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
-	if (SSL_CTX_use_certificate_chain_file(ctx, srv->tls_certificate) != 1)
-		tls_error(errs, c, "tls_certificate", "load certificate chain",
-		          srv->tls_certificate);
-	else if (SSL_CTX_use_PrivateKey_file(ctx, srv->tls_key, SSL_FILETYPE_PEM) != 1)
-		tls_error(errs, c, "tls_key", "load private key", srv->tls_key);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+		tls_error(errs, c, sect, "tls_certificate", "load certificate chain", cert);
+	else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+		tls_error(errs, c, sect, "tls_key", "load private key", key);
 	else if (SSL_CTX_check_private_key(ctx) != 1)
-		tls_error(errs, c, "tls_key", "use private key", srv->tls_key);
+		tls_error(errs, c, sect, "tls_key", "use private key", key);
 	if (errs->count != before) {
 		SSL_CTX_free(ctx);
 		return NULL;
@@ -101,7 +203,48 @@ tls_server_ctx(const struct sg_conf *c, struct sg_errlist *errs)
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	tickets_ready();
+	SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, on_ticket_key);
 	return ctx;
+}
+
+SSL_CTX *
+tls_server_ctx(const struct sg_conf *c, struct sg_errlist *errs)
+{
+	return server_ctx(c, &c->server.s, c->server.tls_certificate, c->server.tls_key, errs);
+}
+
+SSL_CTX *
+tls_app_ctx(const struct sg_conf *c, const struct sg_conf_app *app, struct sg_errlist *errs)
+{
+	return server_ctx(c, &app->s, app->tls_certificate, app->tls_key, errs);
+}
+
+/* SNI (RFC 6066 3): a client naming an app host with its own certificate
+ * gets that app's context; anyone else gets [server]'s. */
+static int
+on_servername(SSL *ssl, int *alert, void *arg)
+{
+	const struct gen *g = arg;
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+	(void)alert;
+	if (name == NULL)
+		return SSL_TLSEXT_ERR_OK;
+	for (size_t i = 0; i < g->conf->app_count; i++)
+		if (g->app_ssl[i] != NULL &&
+		    strcasecmp(g->conf->apps[i]->url.url.host, name) == 0) {
+			SSL_set_SSL_CTX(ssl, g->app_ssl[i]);
+			break;
+		}
+	return SSL_TLSEXT_ERR_OK;
+}
+
+void
+tls_enable_sni(struct gen *g)
+{
+	SSL_CTX_set_tlsext_servername_callback(g->ssl, on_servername);
+	SSL_CTX_set_tlsext_servername_arg(g->ssl, g);
 }
 
 SSL_CTX *

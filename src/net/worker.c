@@ -32,9 +32,14 @@ gen_new(struct sg_conf *c, struct sg_errlist *errs)
 	g->conf = sg_conf_ref(c);
 	g->ssl = ssl;
 	g->backend_ssl = sg_xcalloc(c->app_count, sizeof(*g->backend_ssl));
-	for (size_t i = 0; i < c->app_count; i++)
+	g->app_ssl = sg_xcalloc(c->app_count, sizeof(*g->app_ssl));
+	for (size_t i = 0; i < c->app_count; i++) {
 		if (c->apps[i]->backend.url.https)
 			g->backend_ssl[i] = tls_backend_ctx(c, c->apps[i], errs);
+		if (c->apps[i]->tls_certificate != NULL)
+			g->app_ssl[i] = tls_app_ctx(c, c->apps[i], errs);
+	}
+	tls_enable_sni(g);
 	if (errs->count != before) {
 		gen_unref(g);
 		return NULL;
@@ -63,9 +68,12 @@ gen_unref(struct gen *g)
 {
 	if (g == NULL || atomic_fetch_sub(&g->refs, 1) != 1)
 		return;
-	for (size_t i = 0; i < g->conf->app_count; i++)
+	for (size_t i = 0; i < g->conf->app_count; i++) {
 		SSL_CTX_free(g->backend_ssl[i]);
+		SSL_CTX_free(g->app_ssl[i]);
+	}
 	free(g->backend_ssl);
+	free(g->app_ssl);
 	SSL_CTX_free(g->ssl);
 	sg_conf_unref(g->conf);
 	free(g);
