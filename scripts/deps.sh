@@ -16,7 +16,7 @@ build="gcc make autoconf automake pkg-config
 check="$build clang clang-format libclang-rt-14-dev openssl curl ssl-cert iproute2 procps systemd
   nginx libnginx-mod-http-echo"
 demo="$build openssl curl ssl-cert"
-bench="$build openssl curl nginx"
+bench="$build openssl curl nginx wrk"
 
 case "${1:-}" in
 build) want=$build ;;

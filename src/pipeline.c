@@ -58,7 +58,7 @@ route(struct sg_request_ctx *rc, const struct sg_http_msg *req, struct sg_route 
 {
 	struct sg_err err = { 0 };
 
-	if (sg_gate_route(rc->conf, req, rc->arena, r, &err) == -1) {
+	if (sg_gate_route(rc->conf, req, rc->client.tls, rc->arena, r, &err) == -1) {
 		respond_error(rc, req, err.code, err.detail, act);
 		return false;
 	}

@@ -23,18 +23,31 @@ struct sg_route {
 	enum sg_route_kind kind;
 	const struct sg_conf_app *app;
 	const char *path;           /* the target's path and query, origin-form */
+	const char *canon;          /* the path as Tomcat maps it (canon.c) */
 	const char *backend_target; /* the target to send to the backend */
 };
 
 /*
  * Finds the application for request m by its authority (the Host field, or
  * the authority of an absolute-form target, RFC 9112 3.2.2) and the longest
- * matching path prefix of the apps' external URLs.  0, or -1 with
+ * matching path prefix of the apps' external URLs.  tls: m came over
+ * HTTPS, where a Host without a port means 443 and the port must match;
+ * over plain HTTP it means 80 and only the host has to match.  0, or -1 with
  * err->code 400 (bad target, an absolute-form target for another host) or
  * 421 (RFC 9110 15.5.20: no application at this authority).
  */
-int sg_gate_route(const struct sg_conf *c, const struct sg_http_msg *m, struct sg_arena *a,
-                  struct sg_route *r, struct sg_err *err);
+int sg_gate_route(const struct sg_conf *c, const struct sg_http_msg *m, bool tls,
+                  struct sg_arena *a, struct sg_route *r, struct sg_err *err);
+
+/*
+ * The path a request names, as Tomcat 10 maps it: ";params" removed from
+ * every segment, percent-escapes decoded, "//" merged, "." and ".."
+ * resolved; no query.  0, or -1 with err->code 400 for what Tomcat refuses
+ * by default: an encoded '/' or '\', a '\', NUL, ".." above the root, a
+ * bad escape, invalid UTF-8.  Every decision is made on this path.
+ */
+int sg_gate_canonical_path(const char *path, struct sg_arena *a, const char **out,
+                           struct sg_err *err);
 
 /*
  * Rewrites request m in place for the backend of r (RFC 9110 7.6.1, RFC

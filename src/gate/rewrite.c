@@ -34,19 +34,26 @@ static const char *const hop_by_hop[] = {
 static void
 drop_hop_by_hop(struct sg_http_msg *m)
 {
+	/* Decide on the original list: compacting it in place would overwrite
+	 * the Connection field before the fields it names are looked at. */
+	struct sg_http_msg orig = *m;
 	size_t kept = 0;
 
-	for (size_t i = 0; i < m->nh; i++) {
-		const char *name = m->h[i].name;
-		bool drop =
-		    strncasecmp(name, "Proxy-", 6) == 0 || sg_http_has_token(m, "Connection", name);
+	orig.h = sg_xmalloc((m->nh ? m->nh : 1) * sizeof(*orig.h));
+	if (m->nh > 0)
+		memcpy(orig.h, m->h, m->nh * sizeof(*orig.h));
+	for (size_t i = 0; i < orig.nh; i++) {
+		const char *name = orig.h[i].name;
+		bool drop = strncasecmp(name, "Proxy-", 6) == 0 ||
+		            sg_http_has_token(&orig, "Connection", name);
 
 		for (size_t j = 0; j < SG_NELEM(hop_by_hop) && !drop; j++)
 			drop = strcasecmp(name, hop_by_hop[j]) == 0;
 		if (!drop)
-			m->h[kept++] = m->h[i];
+			m->h[kept++] = orig.h[i];
 	}
 	m->nh = kept;
+	free(orig.h);
 }
 
 /* "host" or "host:port" (brackets for IPv6), the port only if not default. */
@@ -74,20 +81,21 @@ set_host(struct sg_http_msg *m, struct sg_arena *a, const struct sg_conf_app *ap
 		sg_http_set(m, a, "Host", mode);
 }
 
-/* Sets field to value, or appends ", value" when the client is trusted and
- * already sent one (RFC 7239 7.4 for Forwarded; X-Forwarded-For alike). */
+/* Sets field to value, or, when the client is a trusted proxy that sent
+ * the field, to its list (every line of it, RFC 9110 5.3) plus ", value"
+ * (RFC 7239 4 for Forwarded; X-Forwarded-For alike). */
 static void
 extend_or_set(struct sg_http_msg *m, struct sg_arena *a, const char *field, const char *value,
               bool trusted)
 {
-	const char *old = trusted ? sg_http_get(m, field) : NULL;
-	const char *joined = NULL;
+	struct sg_buf joined = { 0 };
 
-	if (old != NULL && sg_http_count(m, field) == 1)
-		joined = sg_arena_printf(a, "%s, %s", old, value);
-	else if (old != NULL)
-		joined = value; /* several fields from a proxy: too ambiguous to extend */
-	sg_http_set(m, a, field, joined ? joined : value);
+	for (size_t i = 0; trusted && i < m->nh; i++)
+		if (strcasecmp(m->h[i].name, field) == 0)
+			sg_buf_printf(&joined, "%s, ", m->h[i].value);
+	sg_buf_puts(&joined, value);
+	sg_http_set(m, a, field, joined.data);
+	sg_buf_free(&joined);
 }
 
 /* Sets field unless a trusted proxy already did. */
@@ -293,6 +301,17 @@ trimmed_len(const char *path)
 	return n > 0 && path[n - 1] == '/' ? n - 1 : n;
 }
 
+/* The "/" a translated reference needs: a bare context root becomes the
+ * external root with its slash ("/ctx" -> "/jira/"), and under the root
+ * prefix a query or fragment keeps a path ("/ctx?x" -> "/?x", not "?x"). */
+static const char *
+slash_before(const char *rest, size_t ext_n)
+{
+	if (*rest == '\0')
+		return "/";
+	return ext_n == 0 && (*rest == '?' || *rest == '#') ? "/" : "";
+}
+
 /*
  * Translates one URL reference from the backend's view to the users'.
  * An absolute URL at the backend's address, or at the external host over
@@ -319,24 +338,25 @@ translate_url(const char *v, const struct sg_conf_app *app, struct sg_arena *a)
 
 		if (!at_backend && !plain_external)
 			return NULL;
-		if (u.path == NULL) /* "http://backend:8080" alone, or with ?query */
-			return sg_arena_printf(a, "https://%s%.*s/", authority(ext, a), (int)ext_n,
-			                       ext->path);
+		if (u.path == NULL) /* "http://backend:8080" or "...?x": the path is "/" */
+			u.path = sg_arena_printf(
+			    a, "/%s", u.host + u.host_len + strcspn(u.host + u.host_len, "?#"));
 		if (at_backend && under(u.path, be->path, be_n))
 			rest = u.path + be_n;
 		else if (plain_external)
 			return sg_arena_printf(a, "https://%s%s", authority(ext, a), u.path);
 		else
 			return NULL;
-		return sg_arena_printf(a, "https://%s%.*s%s", authority(ext, a), (int)ext_n,
-		                       ext->path, *rest == '\0' ? "/" : rest);
+		return sg_arena_printf(a, "https://%s%.*s%s%s", authority(ext, a), (int)ext_n,
+		                       ext->path, slash_before(rest, ext_n), rest);
 	}
 	if (ext_n == be_n && strncmp(ext->path, be->path, be_n) == 0)
 		return NULL; /* same prefix outside and inside */
 	if (!under(u.path, be->path, be_n))
 		return NULL;
 	rest = u.path + be_n;
-	return sg_arena_printf(a, "%.*s%s", (int)ext_n, ext->path, *rest == '\0' ? "/" : rest);
+	return sg_arena_printf(a, "%.*s%s%s", (int)ext_n, ext->path, slash_before(rest, ext_n),
+	                       rest);
 }
 
 /* Refresh: "5; url=http://..." (the URL part is translated). */

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,14 @@
 
 #include "gate.h"
 
-/* Splits "host[:port]" (or "[v6]:port") into a lower-case host and port. */
+/* Splits "host[:port]" (or "[v6]:port") into a lower-case host and port;
+ * no port means dflt (RFC 9110 4.2: 443 for https, 80 for http). */
 static int
-split_authority(const char *auth, size_t n, struct sg_arena *a, char **host, unsigned *port)
+split_authority(const char *auth, size_t n, unsigned dflt, struct sg_arena *a, char **host,
+                unsigned *port)
 {
 	const char *colon = NULL, *end = auth + n;
+	struct in6_addr v6;
 
 	if (n == 0)
 		return -1;
@@ -29,6 +33,8 @@ split_authority(const char *auth, size_t n, struct sg_arena *a, char **host, uns
 		if (close == NULL)
 			return -1;
 		*host = sg_arena_strndup(a, auth + 1, (size_t)(close - auth - 1));
+		if (inet_pton(AF_INET6, *host, &v6) != 1)
+			return -1; /* brackets hold an IPv6 literal and nothing else */
 		colon = close + 1 < end ? close + 1 : NULL;
 		if (colon != NULL && *colon != ':')
 			return -1;
@@ -41,7 +47,7 @@ split_authority(const char *auth, size_t n, struct sg_arena *a, char **host, uns
 			return -1;
 		*h = (char)tolower((unsigned char)*h);
 	}
-	*port = 443;
+	*port = dflt;
 	if (colon != NULL) {
 		unsigned long v = 0;
 		const char *p = colon + 1;
@@ -86,6 +92,10 @@ backend_target(const struct sg_conf_app *app, const char *path, struct sg_arena 
 
 	if (ext == be && strncmp(app->url.url.path, app->backend.url.path, ext) == 0)
 		return path;
+	/* Only the leading prefix bytes change, so they must be there as such
+	 * (not "/%6Aira" or "/x/../jira"). */
+	if (!path_has_prefix(path, app->url.url.path, ext))
+		return NULL;
 	return sg_arena_printf(a, "%.*s%s%s", (int)be, app->backend.url.path,
 	                       (*rest == '\0' || *rest == '?') ? "/" : "", rest);
 }
@@ -121,10 +131,10 @@ request_authority(const struct sg_http_msg *m, const char **auth, size_t *auth_l
 }
 
 int
-sg_gate_route(const struct sg_conf *c, const struct sg_http_msg *m, struct sg_arena *a,
+sg_gate_route(const struct sg_conf *c, const struct sg_http_msg *m, bool tls, struct sg_arena *a,
               struct sg_route *r, struct sg_err *err)
 {
-	const char *auth = NULL, *path = NULL;
+	const char *auth = NULL, *path = NULL, *canon = NULL;
 	size_t auth_len = 0, best_len = 0;
 	const struct sg_conf_app *best = NULL;
 	char *host;
@@ -133,15 +143,22 @@ sg_gate_route(const struct sg_conf *c, const struct sg_http_msg *m, struct sg_ar
 	memset(r, 0, sizeof(*r));
 	if (request_authority(m, &auth, &auth_len, &path, err) == -1)
 		return -1;
-	if (split_authority(auth, auth_len, a, &host, &port) == -1)
+	if (m->target[0] != '/')
+		tls = strncasecmp(m->target, "https:", 6) == 0; /* the target's own scheme */
+	if (split_authority(auth, auth_len, tls ? 443 : 80, a, &host, &port) == -1)
 		return sg_err_set(err, 400, "malformed Host");
+	if (sg_gate_canonical_path(path, a, &canon, err) == -1)
+		return -1;
 	for (size_t i = 0; i < c->app_count; i++) {
 		const struct sg_conf_app *app = c->apps[i];
 		size_t n = prefix_len(app->url.url.path);
 
-		if (strcmp(app->url.url.host, host) != 0 || app->url.url.port != port)
+		/* Over plain HTTP (only ever redirected to https) the port is the
+		 * listener's, not the app's: the host decides. */
+		if (strcmp(app->url.url.host, host) != 0 || (tls && app->url.url.port != port))
 			continue;
-		if (path_has_prefix(path, app->url.url.path, n) && (best == NULL || n > best_len)) {
+		if (path_has_prefix(canon, app->url.url.path, n) &&
+		    (best == NULL || n > best_len)) {
 			best = app;
 			best_len = n;
 		}
@@ -151,9 +168,12 @@ sg_gate_route(const struct sg_conf *c, const struct sg_http_msg *m, struct sg_ar
 		                  "no application is served at %.80s", host);
 	r->app = best;
 	r->path = path;
-	r->kind = strncmp(path + best_len, c->server.prefix, strlen(c->server.prefix)) == 0
+	r->canon = canon;
+	r->kind = strncmp(canon + best_len, c->server.prefix, strlen(c->server.prefix)) == 0
 	              ? SG_ROUTE_GATEWAY
 	              : SG_ROUTE_APP;
 	r->backend_target = backend_target(best, path, a);
+	if (r->backend_target == NULL)
+		return sg_err_set(err, 400, "the application's path prefix is not written plainly");
 	return 0;
 }

@@ -46,7 +46,7 @@ struct sg_http_parser {
 	 * strict about chunk framing (a smuggling surface). */
 	enum body_state bstate;
 	uint64_t remaining; /* B_LENGTH, B_CHUNK_DATA */
-	char line[CHUNK_LINE_MAX + 2];
+	char *line;         /* CHUNK_LINE_MAX bytes, made for the first chunked body */
 	size_t line_len;
 	size_t trailer_bytes, trailer_fields;
 };
@@ -193,6 +193,7 @@ sg_http_parser_free(struct sg_http_parser *p)
 	sg_buf_free(&p->url);
 	sg_buf_free(&p->field);
 	sg_buf_free(&p->value);
+	free(p->line);
 	free(p);
 }
 
@@ -402,6 +403,8 @@ line_byte(struct sg_http_parser *p, char c, struct sg_err *err)
 		return sg_err_set(err, 400, "NUL in chunked framing");
 	if (p->line_len >= CHUNK_LINE_MAX)
 		return sg_err_set(err, 400, "chunk line too long");
+	if (p->line == NULL)
+		p->line = sg_xmalloc(CHUNK_LINE_MAX);
 	p->line[p->line_len++] = c;
 	return 0;
 }

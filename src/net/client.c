@@ -31,6 +31,8 @@
 #include "net_int.h"
 
 #define HIGH_WATER (256 * 1024)
+/* How long a close lingers to drop a body we refused (nginx's default). */
+#define LINGER_MS 5000
 /* A backend's response head may be larger than what we accept from clients
  * (Set-Cookie, CSP), but it is still bounded. */
 #define BACKEND_HEAD_MAX (64 * 1024)
@@ -40,6 +42,7 @@ enum client_state {
 	CS_EXCHANGE, /* a request is being answered */
 	CS_TUNNEL,   /* bytes both ways after a 101 (tunnel.c) */
 	CS_CLOSING,  /* writing out the last bytes, then close */
+	CS_LINGER,   /* answered; dropping what the client still sends */
 };
 
 struct client {
@@ -52,6 +55,8 @@ struct client {
 	struct sg_client_info info;
 	enum client_state state;
 	bool head_started; /* bytes of the next head have arrived */
+	bool lingering;    /* drop unread input for a while before closing */
+	bool no_linger;    /* timed out or garbled: close without lingering */
 	bool keep_alive;   /* the connection may carry another request */
 	/* The exchange in progress. */
 	struct sg_arena *arena;
@@ -70,6 +75,7 @@ struct client {
 	bool resp_chunked; /* re-chunk the response body toward the client */
 	bool resp_done;
 	bool retried;
+	unsigned client_minor; /* the client's HTTP/1.x (the hook rewrites req's) */
 	/* For the access log. */
 	bool logged_open; /* an exchange began and its line is still owed */
 	struct timespec t_start, t_backend;
@@ -79,6 +85,7 @@ struct client {
 };
 
 static void read_head(struct client *c);
+static void client_close(struct client *c);
 static void start_tunnel(struct client *c);
 static void end_exchange(struct client *c);
 static void backend_failed(struct client *c, short what);
@@ -177,6 +184,25 @@ exchange_free(struct client *c)
 	c->req_bytes = 0;
 }
 
+/* Everything is written: close, or linger first. */
+static void
+flushed(struct client *c)
+{
+	if (!c->lingering) {
+		client_close(c);
+		return;
+	}
+	/* Read and drop what the client still sends, for LINGER_MS at most. */
+	c->state = CS_LINGER;
+	report_done(c, false);
+	exchange_free(c);
+	evbuffer_drain(bufferevent_get_input(c->bev),
+	               evbuffer_get_length(bufferevent_get_input(c->bev)));
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	arm_timer(c, LINGER_MS);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
 static void
 client_close(struct client *c)
 {
@@ -199,15 +225,23 @@ client_close(struct client *c)
 	atomic_fetch_sub(&w->nclients, 1);
 }
 
-/* Stops reading and closes once what is queued has been written. */
+/* Stops reading and closes once what is queued has been written (within
+ * client_timeout: a peer that reads nothing cannot hold us).  When the
+ * client may still be sending a body we did not read, the close lingers
+ * (see linger()) so that it still gets our answer (RFC 9112 9.6). */
 static void
 close_after_flush(struct client *c)
 {
+	c->lingering =
+	    !c->no_linger &&
+	    ((c->forwarding && !c->req_done) ||
+	     (c->state == CS_EXCHANGE && c->req.framing != SG_BODY_NONE && !c->req_done));
 	c->state = CS_CLOSING;
 	event_del(c->timer);
 	bufferevent_disable(c->bev, EV_READ);
+	client_timeouts(c, false);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		client_close(c);
+		flushed(c);
 }
 
 /* Queues resp (and body, unless the request was HEAD) for the client. */
@@ -303,6 +337,7 @@ pump_request_body(struct client *c)
 		                         on_request_data, c, &err);
 		evbuffer_drain(in, used);
 		if (rc == SG_BODY_ERROR) {
+			c->no_linger = true; /* garbled framing: nothing left to read sanely */
 			if (!c->resp_started)
 				respond_error(c, 400, err.detail, true);
 			else
@@ -402,7 +437,7 @@ pump_response_body(struct client *c)
 static void
 frame_response(struct client *c, struct sg_http_msg *resp)
 {
-	bool client11 = c->req.minor >= 1;
+	bool client11 = c->client_minor >= 1;
 
 	c->resp_chunked = false;
 	if (resp->framing == SG_BODY_CHUNKED || resp->framing == SG_BODY_TO_CLOSE) {
@@ -496,7 +531,7 @@ read_response_head(struct client *c)
 			start_tunnel(c);
 			return;
 		}
-		if (c->resp.status != 100 && c->req.minor >= 1) {
+		if (c->resp.status != 100 && c->client_minor >= 1) {
 			struct sg_buf out = { 0 };
 
 			c->w->net->hooks.response(&c->rc, &c->resp);
@@ -682,6 +717,7 @@ start_exchange(struct client *c, const char *head, size_t len)
 		return;
 	}
 	evbuffer_drain(bufferevent_get_input(c->bev), len);
+	c->client_minor = c->req.minor;
 	c->keep_alive =
 	    c->req.keep_alive && !c->w->draining && conf_of(c)->server.keepalive_timeout_ms > 0;
 	c->w->net->hooks.request(&c->rc, &c->req, &c->act);
@@ -754,7 +790,10 @@ on_client_read(struct bufferevent *bev, void *arg)
 	struct client *c = arg;
 
 	(void)bev;
-	if (c->state == CS_HEAD)
+	if (c->state == CS_LINGER)
+		evbuffer_drain(bufferevent_get_input(bev),
+		               evbuffer_get_length(bufferevent_get_input(bev)));
+	else if (c->state == CS_HEAD)
 		read_head(c);
 	else if (c->state == CS_TUNNEL)
 		tunnel_client_read(c->tunnel);
@@ -770,7 +809,7 @@ on_client_write(struct bufferevent *bev, void *arg)
 
 	if (c->state == CS_CLOSING) {
 		if (queued == 0)
-			client_close(c);
+			flushed(c);
 		return;
 	}
 	if (c->state == CS_TUNNEL) {
@@ -798,6 +837,7 @@ on_client_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED)
 		return; /* the TLS handshake is done */
 	if ((what & BEV_EVENT_TIMEOUT) && c->state == CS_EXCHANGE && !c->resp_started) {
+		c->no_linger = true; /* it sends nothing: no point in lingering */
 		respond_error(c, 408, "the request was not received in time", true);
 		return;
 	}
@@ -812,9 +852,11 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == CS_HEAD && c->head_started) {
+	if (c->state == CS_HEAD && c->head_started &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
 		c->state = CS_EXCHANGE;
 		bufferevent_disable(c->bev, EV_READ);
+		c->no_linger = true;
 		respond_error(c, 408, "the request head was not received in time", true);
 		return;
 	}

@@ -1,96 +1,155 @@
 #!/bin/sh
-# run.sh - `make bench`.  Every figure is a ratio against a peer measured in
-# the same run on the same machine, so that the numbers travel.
+# run.sh - `make bench` (not part of `make check`).  Every figure is measured
+# beside a peer in the same run on the same machine, and reported as a ratio,
+# so that it means something on another machine.
 #
-# Until the proxy engine lands, the daemon can be measured only idle:
-#   start-up  exec to listening on its TLS port, median of N runs:
-#             ssogw vs nginx (same certificate, one worker, loopback)
-#   memory    resident set size once listening: ssogw vs nginx
-#             (master + worker)
+#   throughput  wrk, 64 keep-alive connections, a 1 KiB response, 10 s each:
+#               the backend (nginx) direct; nginx as a TLS reverse proxy with
+#               the same worker count and upstream keep-alive; ssogw.
+#               ssogw serves applications over TLS only, so the plain-HTTP
+#               front end is measured for nginx alone, as a reference.
+#   idle TLS    resident memory of ssogw and nginx holding 10,000 idle TLS
+#               connections (Node's tls module opens them).
+#   start-up    exec to listening, median of 15 runs, ssogw vs nginx.
 set -u
 . "$(dirname "$0")/../integration/harness.sh"
-N=${BENCH_RUNS:-15}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-
+WORKERS=${BENCH_WORKERS:-2}
+DURATION=${BENCH_SECONDS:-10}
+IDLE=${BENCH_IDLE:-10000}
 make_cert
+
+# nginx_conf DIR BODY: an nginx configuration running BODY (server blocks).
 nginx_conf() {
-	mkdir -p "$WORK/nginx"
-	cat >"$WORK/nginx/nginx.conf" <<EOC
+	mkdir -p "$WORK/$1"
+	cat >"$WORK/$1/nginx.conf" <<EOC
 daemon off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 1024; }
+worker_processes ${3:-1};
+worker_rlimit_nofile 30000;
+pid $WORK/$1/nginx.pid;
+error_log $WORK/$1/error.log;
+events { worker_connections 20000; }
 http {
 	access_log off;
-	client_body_temp_path $WORK/nginx;
-	proxy_temp_path $WORK/nginx;
-	fastcgi_temp_path $WORK/nginx;
-	uwsgi_temp_path $WORK/nginx;
-	scgi_temp_path $WORK/nginx;
-	server {
-		listen 127.0.0.1:$1 ssl;
-		ssl_certificate $WORK/cert.pem;
-		ssl_certificate_key $WORK/key.pem;
-		location / { proxy_pass http://127.0.0.1:8080; }
-	}
+	client_body_temp_path $WORK/$1;
+	proxy_temp_path $WORK/$1;
+	fastcgi_temp_path $WORK/$1;
+	uwsgi_temp_path $WORK/$1;
+	scgi_temp_path $WORK/$1;
+	$2
 }
 EOC
 }
 
-now_us() {
-	echo $(($(date +%s%N) / 1000))
+start_nginx() { # DIR PORT
+	"$NGINX" -c "$WORK/$1/nginx.conf" 2>/dev/null &
+	STARTED_PIDS="$STARTED_PIDS $!"
+	eval "${1}_pid=$!"
+	wait_for listening "$2"
 }
 
-# startup NAME COMMAND...: median microseconds from exec to listening.
-startup() {
-	name=$1
+# The backend: one 1 KiB file.
+bport=$(free_port)
+mkdir -p "$WORK/backend/www"
+head -c 1024 /dev/urandom | base64 -w 0 | head -c 1024 >"$WORK/backend/www/1k"
+nginx_conf backend "server { listen 127.0.0.1:$bport; root $WORK/backend/www; keepalive_requests 1000000; }"
+start_nginx backend "$bport"
+
+# nginx as a reverse proxy, TLS and plain.
+pport=$(free_port)
+tport=$(free_port)
+nginx_conf proxy "upstream be { server 127.0.0.1:$bport; keepalive 64; }
+	server {
+		listen 127.0.0.1:$pport;
+		listen 127.0.0.1:$tport ssl;
+		ssl_certificate $WORK/cert.pem;
+		ssl_certificate_key $WORK/key.pem;
+		keepalive_requests 1000000;
+		location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+	}" "$WORKERS"
+start_nginx proxy "$tport"
+
+# ssogw.
+sport=$(free_port)
+write_conf "$WORK/ssogw.conf" "$sport" "workers = $WORKERS
+max_connections = 20000"
+sed -i "s|^backend = .*|backend = http://127.0.0.1:$bport|; s|^url = .*|url = https://localhost:$sport|" "$WORK/ssogw.conf"
+start_ssogw "$WORK/ssogw.conf"
+
+# bench NAME URL: wrk's requests/s, p50 and p99 (ms) as "rps p50 p99".
+bench() {
+	wrk -t2 -c64 -d"${DURATION}s" --latency -H "Host: localhost:$sport" "$2" >"$WORK/wrk-$1" 2>&1
+	awk '
+		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+		/^Requests\/sec:/ { rps = $2 }
+		/^ +50%/ { p50 = ms($2) }
+		/^ +99%/ { p99 = ms($2) }
+		END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' "$WORK/wrk-$1"
+}
+
+direct=$(bench direct "http://127.0.0.1:$bport/1k")
+nplain=$(bench nginx-plain "http://127.0.0.1:$pport/1k")
+ntls=$(bench nginx-tls "https://127.0.0.1:$tport/1k")
+stls=$(bench ssogw-tls "https://127.0.0.1:$sport/1k")
+
+row() { # label "rps p50 p99"
+	echo "$2" | awk -v l="$1" '{ printf "  %-26s %10d %9.3f %9.3f\n", l, $1, $2, $3 }'
+}
+echo "bench: wrk, 64 connections, 1 KiB response, ${DURATION}s each, $WORKERS workers"
+printf '  %-26s %10s %9s %9s\n' "" "req/s" "p50 ms" "p99 ms"
+row "backend direct (http)" "$direct"
+row "nginx proxy, plain http" "$nplain"
+row "nginx proxy, TLS" "$ntls"
+row "ssogw, TLS" "$stls"
+echo "$stls $ntls $direct" | awk '{
+	printf "  ssogw / nginx (TLS): throughput %.2fx, p99 %.2fx\n", $1 / $4, $3 / $6
+	printf "  p99 added over the backend: ssogw %.3f ms, nginx %.3f ms\n", $3 - $9, $6 - $9
+}'
+
+# Idle TLS connections.
+rss_kb() {
+	for p in "$@"; do awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done | awk '{ s += $1 } END { print s }'
+}
+idle_rss() { # PORT PIDS...: RSS with IDLE connections open
+	port=$1
 	shift
-	: >"$WORK/$name.times"
-	for _ in $(seq 1 "$N"); do
+	node "$TOP/tests/bench/idle_tls.js" 127.0.0.1 "$port" "$IDLE" 8 >"$WORK/idle.out" 2>&1 &
+	npid=$!
+	wait_for grep -q '^open' "$WORK/idle.out" || sleep 20
+	sleep 1
+	kb=$(rss_kb "$@")
+	wait "$npid"
+	echo "$kb $(sed -n 's/^open \([0-9]*\).*/\1/p' "$WORK/idle.out")"
+}
+s_idle=$(idle_rss "$sport" "$SSOGW_PID")
+n_idle=$(idle_rss "$tport" "$proxy_pid" $(pgrep -P "$proxy_pid"))
+echo "bench: resident memory with $IDLE idle TLS connections"
+echo "$s_idle" | awk '{ printf "  ssogw  %7.1f MiB (%d connections open)\n", $1 / 1024, $2 }'
+echo "$n_idle" | awk '{ printf "  nginx  %7.1f MiB (%d connections open)\n", $1 / 1024, $2 }'
+
+# Start-up time: exec to listening, median of 15 runs.  The wait for the
+# port is bounded, so a daemon that fails to start ends the loop.
+startup() { # CONF-WRITER COMMAND...
+	writer=$1
+	shift
+	: >"$WORK/startup.times"
+	for _ in $(seq 1 15); do
 		port=$(free_port)
-		"$name"_conf "$port"
-		t0=$(now_us)
+		"$writer" "$port"
+		t0=$(($(date +%s%N) / 1000))
 		"$@" 2>/dev/null &
 		pid=$!
-		STARTED_PIDS="$STARTED_PIDS $pid"
-		while ! listening "$port"; do :; done
-		echo $(($(now_us) - t0)) >>"$WORK/$name.times"
+		n=0
+		while ! listening "$port" && [ $n -lt 5000 ]; do n=$((n + 1)); done
+		echo $(($(date +%s%N) / 1000 - t0)) >>"$WORK/startup.times"
 		kill -TERM "$pid"
 		wait "$pid" 2>/dev/null
 	done
-	sort -n "$WORK/$name.times" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+	sort -n "$WORK/startup.times" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
-
-ssogw_conf() {
-	write_conf "$WORK/bench.conf" "$1"
-}
-
-rss_kb() { # sum of VmRSS over the given pids
-	for p in "$@"; do awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done | awk '{ s += $1 } END { print s }'
-}
-
-s_us=$(startup ssogw "$SSOGW" -f -c "$WORK/bench.conf")
-n_us=$(startup nginx "$NGINX" -c "$WORK/nginx/nginx.conf")
-
-port=$(free_port)
-ssogw_conf "$port"
-start_ssogw "$WORK/bench.conf"
-s_rss=$(rss_kb "$SSOGW_PID")
-port=$(free_port)
-nginx_conf "$port"
-"$NGINX" -c "$WORK/nginx/nginx.conf" 2>/dev/null &
-npid=$!
-STARTED_PIDS="$STARTED_PIDS $npid"
-wait_for listening "$port"
-sleep 0.2
-n_rss=$(rss_kb "$npid" $(pgrep -P "$npid"))
-
-echo "bench: start-up, exec to listening (median of $N runs)"
-echo "  ssogw  ${s_us} us"
-echo "  nginx  ${n_us} us"
-echo "  ratio  $(awk "BEGIN { printf \"%.2f\", $s_us / $n_us }") (ssogw / nginx; lower is better)"
-echo "bench: resident memory once listening"
-echo "  ssogw  ${s_rss} KiB"
-echo "  nginx  ${n_rss} KiB (master + worker)"
-echo "  ratio  $(awk "BEGIN { printf \"%.2f\", $s_rss / $n_rss }") (ssogw / nginx; lower is better)"
+s_conf() { write_conf "$WORK/s.conf" "$1"; }
+n_conf() { nginx_conf start "server { listen 127.0.0.1:$1 ssl; ssl_certificate $WORK/cert.pem; ssl_certificate_key $WORK/key.pem; }"; }
+s_us=$(startup s_conf "$SSOGW" -f -c "$WORK/s.conf")
+n_us=$(startup n_conf "$NGINX" -c "$WORK/start/nginx.conf")
+echo "bench: start-up, exec to listening (median of 15)"
+echo "  ssogw ${s_us} us, nginx ${n_us} us, ratio $(awk "BEGIN { printf \"%.2f\", $s_us / $n_us }")"

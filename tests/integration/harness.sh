@@ -54,11 +54,14 @@ contains() {
 	grep -qF -- "$2" "$1"
 }
 
-# free_port: a TCP port on 127.0.0.1 nobody listens on.
+# free_port: a TCP port on 127.0.0.1 that no socket uses, below the
+# kernel's ephemeral range (so an outgoing connection cannot take it
+# between this check and our bind).
 free_port() {
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 	while :; do
-		port=$(( (($$ * 7919) + $(od -An -N2 -tu2 /dev/urandom)) % 30000 + 20000 ))
-		if ! ss -Htln "sport = :$port" | grep -q .; then
+		port=$(( ($(od -An -N2 -tu2 /dev/urandom) % (low - 10000)) + 10000 ))
+		if ! ss -Htan "sport = :$port" | grep -q .; then
 			echo "$port"
 			return
 		fi
@@ -137,4 +140,161 @@ alive() {
 # on every call, so it can be polled with wait_for).
 at_least() {
 	[ "$(grep -c -- "$3" "$2")" -ge "$1" ]
+}
+
+# ---- backends and raw requests (proxy, smuggling and limits scenarios) ----
+
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+NGX_DIR=$WORK/nginx
+NGX_LOG=$NGX_DIR/access.log
+NGX_PORT=
+NGX_PID=
+BACKEND_MARK=0
+
+# start_nginx_backend PORT: Debian's nginx with the echo module as a
+# Tomcat stand-in on 127.0.0.1:PORT, in the foreground (one worker).  Its
+# access log records what it received, one line per request:
+#   METHOD URI PROTOCOL cl=.. te=.. host=.. len=.. conn=.. reqs=.. status=..
+# Locations: /echo (the request head as received, then the body), /body
+# (the body only), /sink (reads and drops any body), /data/ (files from
+# $NGX_DIR/data), /slow (3 s), /chunked, /redirect, /status/CODE, /sync
+# (for backend_sync), and / (the head, like /echo).  Sets NGX_PID.
+start_nginx_backend() {
+	NGX_PORT=$1
+	mkdir -p "$NGX_DIR/data" "$NGX_DIR/tmp"
+	ngx_user=
+	[ "$(id -u)" -eq 0 ] && ngx_user="user $(id -un) $(id -gn);"
+	cat >"$NGX_DIR/nginx.conf" <<EON
+load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
+daemon off;
+master_process on;
+worker_processes 1;
+$ngx_user
+pid $NGX_DIR/nginx.pid;
+error_log $NGX_DIR/error.log info;
+events { worker_connections 512; }
+http {
+	log_format probe '\$request_method \$request_uri \$server_protocol cl=\$http_content_length te=\$http_transfer_encoding host=\$http_host len=\$request_length conn=\$connection reqs=\$connection_requests status=\$status';
+	access_log $NGX_LOG probe;
+	client_body_temp_path $NGX_DIR/tmp/body;
+	proxy_temp_path $NGX_DIR/tmp/proxy;
+	fastcgi_temp_path $NGX_DIR/tmp/fastcgi;
+	uwsgi_temp_path $NGX_DIR/tmp/uwsgi;
+	scgi_temp_path $NGX_DIR/tmp/scgi;
+	client_max_body_size 0;
+	client_body_buffer_size 1m;
+	keepalive_timeout 60s;
+	keepalive_requests 10000;
+	default_type application/octet-stream;
+	server {
+		listen 127.0.0.1:$NGX_PORT;
+		server_name _;
+		absolute_redirect off;
+		location / { echo -n \$echo_client_request_headers; }
+		location /echo { echo_read_request_body; echo -n \$echo_client_request_headers; echo_request_body; }
+		location /body { echo_read_request_body; echo_request_body; }
+		location /sink { echo_read_request_body; echo "sunk"; }
+		location /data/ { root $NGX_DIR; }
+		location /slow { echo_sleep 3; echo "done"; }
+		location /chunked { echo "chunk one"; echo_flush; echo "chunk two"; echo_flush; echo "chunk three"; }
+		location /redirect { return 302 /echo?from=redirect; }
+		location = /status/204 { return 204; }
+		location = /status/404 { return 404 "not here\n"; }
+		location = /status/500 { return 500 "broken\n"; }
+		location = /sync { return 200 "sync\n"; }
+	}
+}
+EON
+	"$NGINX" -p "$NGX_DIR" -c "$NGX_DIR/nginx.conf" -e "$NGX_DIR/error.log" &
+	NGX_PID=$!
+	STARTED_PIDS="$STARTED_PIDS $NGX_PID"
+	wait_for listening "$NGX_PORT"
+}
+
+# stop_nginx_backend: fast shutdown of the nginx started last, and waits.
+stop_nginx_backend() {
+	kill -TERM "$NGX_PID" 2>/dev/null
+	wait "$NGX_PID" 2>/dev/null
+	wait_for sh -c "! ss -Htln 'sport = :$NGX_PORT' | grep -q ."
+}
+
+# backend_mark: what nginx logs from now on is what backend_since shows.
+backend_mark() {
+	BACKEND_MARK=$(wc -l <"$NGX_LOG" 2>/dev/null || echo 0)
+}
+
+# backend_sync: a request straight to nginx, logged after anything that
+# reached it before; so the access log is complete up to now.
+backend_sync() {
+	syncs=$(grep -c '^GET /sync ' "$NGX_LOG")
+	curl -s -o /dev/null --max-time 3 "http://127.0.0.1:$NGX_PORT/sync"
+	wait_for at_least $((syncs + 1)) "$NGX_LOG" '^GET /sync '
+}
+
+# backend_since: the access log lines since backend_mark, without /sync.
+backend_since() {
+	backend_sync
+	tail -n "+$((BACKEND_MARK + 1))" "$NGX_LOG" | grep -v '^GET /sync '
+}
+
+# backend_got_nothing: nginx received no request since backend_mark.
+backend_got_nothing() {
+	got=$(backend_since)
+	[ -z "$got" ] && return 0
+	echo "# the backend received: $got" >&2
+	return 1
+}
+
+# backend_got N REGEX: since backend_mark nginx logged exactly N requests,
+# and every one of them matches REGEX.
+backend_got() {
+	got=$(backend_since)
+	n=$(printf '%s' "$got" | grep -c .)
+	m=$(printf '%s' "$got" | grep -c -- "$2")
+	[ "$n" -eq "$1" ] && [ "$m" -eq "$1" ] && return 0
+	echo "# wanted $1 request(s) like '$2'; the backend received: ${got:-nothing}" >&2
+	return 1
+}
+
+# tls_raw PORT IN OUT [SECONDS]: sends the bytes of file IN, unchanged,
+# over one TLS connection to 127.0.0.1:PORT (up to 16 KB per TLS record, so
+# a small file goes in one write) and stores every byte that comes back in
+# OUT, until the server closes the connection or SECONDS (3) pass (then
+# the status is 124).
+tls_raw() {
+	timeout "${4:-3}" openssl s_client -quiet -connect "127.0.0.1:$1" -servername localhost \
+		<"$2" >"$3" 2>/dev/null
+}
+
+# status_line FILE: the first line of a response in FILE, without its CR.
+status_line() {
+	head -n 1 "$1" | tr -d '\r'
+}
+
+# status_is CODE FILE: the response in FILE begins with status CODE.
+status_is() {
+	s=$(status_line "$2")
+	case "$s" in
+	"HTTP/1.1 $1 "* | "HTTP/1.1 $1") return 0 ;;
+	esac
+	echo "# wanted status $1, got: ${s:-nothing}" >&2
+	return 1
+}
+
+# same_text WANT GOT: two strings are equal (says both when not).
+same_text() {
+	[ "$1" = "$2" ] && return 0
+	printf '# wanted: %s\n# got:    %s\n' "$1" "$2" >&2
+	return 1
+}
+
+# rss_kib PID: the resident set size of PID in KiB.
+rss_kib() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+# listen_port: the same as free_port (which now keeps below the ephemeral
+# range itself); kept as a name the proxy scenarios use.
+listen_port() {
+	free_port
 }

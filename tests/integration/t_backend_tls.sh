@@ -41,7 +41,8 @@ STARTED_PIDS="$STARTED_PIDS $!"
 ok "an https backend starts" wait_for listening "$nport"
 
 port=$(free_port)
-write_conf "$WORK/t.conf" "$port" "backend_max_idle = 4"
+write_conf "$WORK/t.conf" "$port" "backend_max_idle = 4
+workers = 1"
 sed -i "s|^backend = .*|backend = https://localhost:$nport\nbackend_ca_file = $WORK/ca.pem|; s|^url = .*|url = https://localhost:$port|" "$WORK/t.conf"
 ok "-t accepts an https backend with its CA file" "$SSOGW" -t -c "$WORK/t.conf"
 ok "ssogw starts" start_ssogw "$WORK/t.conf"
