@@ -82,15 +82,23 @@ sg_arena_strdup(struct sg_arena *a, const char *s)
 char *
 sg_arena_printf(struct sg_arena *a, const char *fmt, ...)
 {
+	char small[256], *p;
 	va_list ap;
-	char *tmp, *p;
+	int n;
 
 	va_start(ap, fmt);
-	if (vasprintf(&tmp, fmt, ap) < 0)
-		sg_fatal("out of memory formatting a string");
+	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
-	p = sg_arena_strdup(a, tmp);
-	free(tmp);
+	if (n < 0)
+		sg_fatal("cannot format a string");
+	p = sg_arena_alloc(a, (size_t)n + 1);
+	if ((size_t)n < sizeof(small)) {
+		memcpy(p, small, (size_t)n + 1);
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	return p;
 }
 

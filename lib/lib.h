@@ -129,6 +129,10 @@ bool sg_cidr_match(const struct sg_cidr *c, const char *addr);
 
 /* random.c: n bytes from the kernel's CSPRNG (getrandom); fatal if none. */
 void sg_random_bytes(void *buf, size_t n);
+/* A fast per-thread generator seeded from the kernel, for values that
+ * must be unique and unguessable in practice but guard nothing (request
+ * ids).  Never for keys, session ids or nonces. */
+uint64_t sg_random_u64(void);
 
 /* file.c: reads a whole regular file of at most max bytes, NUL-terminated.
  * Returns NULL and sets errno (EFBIG past max) on failure. */

@@ -225,13 +225,10 @@ const char *
 sg_gate_request_id(struct sg_http_msg *m, bool trusted, struct sg_arena *a)
 {
 	const char *id = sg_http_get(m, "X-Request-Id");
-	unsigned char r[12];
 
 	if (!trusted || sg_http_count(m, "X-Request-Id") != 1 || !sane_request_id(id)) {
-		sg_random_bytes(r, sizeof(r));
-		id = sg_arena_printf(a, "%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x", r[0],
-		                     r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-		                     r[11]);
+		id = sg_arena_printf(a, "%016llx%08llx", (unsigned long long)sg_random_u64(),
+		                     (unsigned long long)(sg_random_u64() & 0xffffffffULL));
 		sg_http_set(m, a, "X-Request-Id", id);
 	}
 	return id;

@@ -103,7 +103,11 @@ sg_http_serialize_head(const struct sg_http_msg *m, struct sg_buf *out)
 	else
 		sg_buf_printf(out, "HTTP/%u.%u %03d %s\r\n", m->major, m->minor, m->status,
 		              m->reason ? m->reason : "");
-	for (size_t i = 0; i < m->nh; i++)
-		sg_buf_printf(out, "%s: %s\r\n", m->h[i].name, m->h[i].value);
-	sg_buf_puts(out, "\r\n");
+	for (size_t i = 0; i < m->nh; i++) {
+		sg_buf_puts(out, m->h[i].name);
+		sg_buf_append(out, ": ", 2);
+		sg_buf_puts(out, m->h[i].value);
+		sg_buf_append(out, "\r\n", 2);
+	}
+	sg_buf_append(out, "\r\n", 2);
 }

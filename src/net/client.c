@@ -75,7 +75,8 @@ struct client {
 	bool resp_chunked; /* re-chunk the response body toward the client */
 	bool resp_done;
 	bool retried;
-	unsigned client_minor; /* the client's HTTP/1.x (the hook rewrites req's) */
+	unsigned client_minor;     /* the client's HTTP/1.x (the hook rewrites req's) */
+	const char *client_target; /* the client's target (likewise), in the arena */
 	/* For the access log. */
 	bool logged_open; /* an exchange began and its line is still owed */
 	struct timespec t_start, t_backend;
@@ -133,6 +134,8 @@ report_done(struct client *c, bool aborted)
 		return;
 	c->logged_open = false;
 	f.req = c->req.method != NULL ? &c->req : NULL;
+	f.target = c->client_target;
+	f.minor = c->client_minor;
 	f.status = c->status;
 	if (c->tunnel != NULL)
 		tunnel_bytes(c->tunnel, &c->req_bytes, &c->bytes_out);
@@ -181,6 +184,7 @@ exchange_free(struct client *c)
 	memset(&c->act, 0, sizeof(c->act));
 	c->forwarding = c->req_chunked = c->req_done = c->resp_started = false;
 	c->resp_chunked = c->resp_done = c->retried = false;
+	c->client_target = NULL; /* it lived in the arena */
 	c->req_bytes = 0;
 }
 
@@ -361,7 +365,6 @@ pump_request_body(struct client *c)
 		}
 	}
 	if (c->req_done) {
-		bufferevent_disable(c->bev, EV_READ);
 		bufferevent_set_timeouts(c->bev, NULL, NULL);
 		client_timeouts(c, false);
 	}
@@ -707,7 +710,9 @@ start_exchange(struct client *c, const char *head, size_t len)
 
 	event_del(c->timer);
 	c->state = CS_EXCHANGE;
-	bufferevent_disable(c->bev, EV_READ);
+	/* Reading stays on: what arrives meanwhile (a pipelined request) waits
+	 * in the input, which the read high-water mark bounds, and toggling it
+	 * would cost two epoll_ctl calls per request. */
 	open_exchange(c);
 	c->keep_alive = false;
 	if (sg_http_parser_head(c->req_parser, head, len, c->arena, &c->req, &err) == -1) {
@@ -718,6 +723,7 @@ start_exchange(struct client *c, const char *head, size_t len)
 	}
 	evbuffer_drain(bufferevent_get_input(c->bev), len);
 	c->client_minor = c->req.minor;
+	c->client_target = c->req.target;
 	c->keep_alive =
 	    c->req.keep_alive && !c->w->draining && conf_of(c)->server.keepalive_timeout_ms > 0;
 	c->w->net->hooks.request(&c->rc, &c->req, &c->act);
@@ -913,6 +919,8 @@ client_accept(struct worker *w, int fd, const struct sockaddr *sa, bool tls)
 	c->resp_parser = sg_http_parser_new(false);
 	bufferevent_setcb(c->bev, on_client_read, on_client_write, on_client_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, HIGH_WATER / 2, 0);
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	                         w->gen->conf->server.max_header_size + HIGH_WATER);
 	c->next = w->clients;
 	if (w->clients != NULL)
 		w->clients->prev = c;
