@@ -61,8 +61,9 @@ if [ -n "$missing" ]; then
 fi
 
 # The WebSocket tests use Node.js peers built on the "ws" module (pinned in
-# tests/integration/node/package.json), from the npm registry.
-if [ "$1" = check ]; then
+# tests/integration/node/package.json), from the npm registry; the bench's
+# idle-connection row uses Node.js too.
+if [ "$1" = check ] || [ "$1" = bench ]; then
 	node_dir=$(cd "$(dirname "$0")/../tests/integration/node" && pwd)
 	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 		if [ "$(id -u)" -ne 0 ]; then

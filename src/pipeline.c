@@ -158,8 +158,8 @@ format_combined(struct sg_buf *b, const struct sg_request_ctx *rc,
 	if (req != NULL) {
 		combined_escape(b, req->method);
 		sg_buf_puts(b, " ");
-		combined_escape(b, req->target);
-		sg_buf_printf(b, " HTTP/%u.%u", req->major, req->minor);
+		combined_escape(b, f->target);
+		sg_buf_printf(b, " HTTP/1.%u", f->minor);
 	} else {
 		sg_buf_puts(b, "-");
 	}
@@ -186,7 +186,7 @@ format_json(struct sg_buf *b, const struct sg_request_ctx *rc, const struct sg_e
 	sg_buf_puts(b, "\",\"method\":\"");
 	json_escape(b, req ? req->method : "");
 	sg_buf_puts(b, "\",\"target\":\"");
-	json_escape(b, req ? req->target : "");
+	json_escape(b, req ? f->target : "");
 	sg_buf_printf(b,
 	              "\",\"status\":%d,\"bytes_in\":%llu,\"bytes_out\":%llu,"
 	              "\"time_ms\":%.3f,\"backend_ms\":%.3f,\"user\":null,\"request_id\":\"",

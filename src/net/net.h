@@ -29,6 +29,8 @@ struct sg_request_ctx {
 /* What happened in one exchange, for the access log. */
 struct sg_exchange_facts {
 	const struct sg_http_msg *req; /* NULL when no head could be parsed */
+	const char *target;            /* the target as the client sent it */
+	unsigned minor;                /* the client's HTTP/1.x */
 	int status;                    /* sent to the client; 0 if nothing was */
 	uint64_t bytes_in;             /* request body bytes read */
 	uint64_t bytes_out;            /* response body bytes sent */
