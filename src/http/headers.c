@@ -65,22 +65,28 @@ sg_http_set(struct sg_http_msg *m, struct sg_arena *a, const char *name, const c
 	sg_http_add(m, a, name, value);
 }
 
+const char *
+sg_http_next_element(const char *s, size_t *n)
+{
+	s += strspn(s, " \t,");
+	if (*s == '\0')
+		return NULL;
+	*n = strcspn(s, ",");
+	while (*n > 0 && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
+		(*n)--;
+	return s;
+}
+
 /* True when the comma-separated list s holds token. */
 static bool
 list_has_token(const char *s, const char *token)
 {
-	size_t tlen = strlen(token);
+	size_t tlen = strlen(token), n;
 
-	while (*s != '\0') {
-		size_t n;
-
-		s += strspn(s, " \t,");
-		n = strcspn(s, ",");
-		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-			n--;
+	while ((s = sg_http_next_element(s, &n)) != NULL) {
 		if (n == tlen && strncasecmp(s, token, n) == 0)
 			return true;
-		s += strcspn(s, ",");
+		s += n;
 	}
 	return false;
 }

@@ -146,6 +146,10 @@ void sg_http_add(struct sg_http_msg *m, struct sg_arena *a, const char *name, co
 size_t sg_http_remove(struct sg_http_msg *m, const char *name);
 /* Replaces every field named name by one with value. */
 void sg_http_set(struct sg_http_msg *m, struct sg_arena *a, const char *name, const char *value);
+/* The next element of a comma-separated list (RFC 9110 5.6.1) at or after
+ * s, with *n its length without surrounding white space; NULL at the end.
+ * Step on with s + *n. */
+const char *sg_http_next_element(const char *s, size_t *n);
 /* True when a comma-separated list field holds token (case-insensitive),
  * looking at every field of that name (RFC 9110 5.6.1). */
 bool sg_http_has_token(const struct sg_http_msg *m, const char *name, const char *token);

@@ -232,19 +232,13 @@ check_transfer_encoding(const struct sg_http_msg *m, struct sg_err *err)
 
 		if (strcasecmp(m->h[i].name, "Transfer-Encoding") != 0)
 			continue;
-		while (*s != '\0') {
-			size_t n;
+		size_t n;
 
-			s += strspn(s, " \t,");
-			n = strcspn(s, ",");
-			while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-				n--;
-			if (n == 0)
-				break;
+		while ((s = sg_http_next_element(s, &n)) != NULL) {
 			early_chunked |= last_chunked;
 			last_chunked = n == 7 && strncasecmp(s, "chunked", 7) == 0;
 			codings++;
-			s += strcspn(s, ",");
+			s += n;
 		}
 	}
 	if (codings == 0)

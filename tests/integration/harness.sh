@@ -298,3 +298,32 @@ rss_kib() {
 listen_port() {
 	free_port
 }
+
+# start_nginx NAME PORT HTTP-BLOCK: runs Debian's nginx in $WORK/NAME with
+# HTTP-BLOCK (log formats, server blocks) inside its http {} block, records
+# its PID, and waits until it listens on PORT.
+start_nginx() {
+	dir=$WORK/$1
+	mkdir -p "$dir"
+	log="access_log off;" # unless the block has its own access_log
+	case "$3" in *access_log*) log= ;; esac
+	cat >"$dir/nginx.conf" <<EON
+daemon off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 512; }
+http {
+	$log
+	client_body_temp_path $dir;
+	proxy_temp_path $dir;
+	fastcgi_temp_path $dir;
+	uwsgi_temp_path $dir;
+	scgi_temp_path $dir;
+$3
+}
+EON
+	nginx -c "$dir/nginx.conf" 2>>"$dir/error.log" &
+	STARTED_PIDS="$STARTED_PIDS $!"
+	wait_for listening "$2"
+}

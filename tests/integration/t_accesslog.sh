@@ -5,27 +5,10 @@
 . "$(dirname "$0")/harness.sh"
 
 nport=$(free_port)
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<EOC
-daemon off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 64; }
-http {
-	log_format rid "\$request_uri \$http_x_request_id \$http_x_forwarded_for";
+ok "the backend starts" start_nginx nginx "$nport" "
+	log_format rid \"\$request_uri \$http_x_request_id \$http_x_forwarded_for\";
 	access_log $WORK/nginx/access.log rid;
-	client_body_temp_path $WORK/nginx;
-	proxy_temp_path $WORK/nginx;
-	fastcgi_temp_path $WORK/nginx;
-	uwsgi_temp_path $WORK/nginx;
-	scgi_temp_path $WORK/nginx;
-	server { listen 127.0.0.1:$nport; location / { return 200 "ok\n"; } }
-}
-EOC
-nginx -c "$WORK/nginx/nginx.conf" 2>/dev/null &
-STARTED_PIDS="$STARTED_PIDS $!"
-ok "the backend starts" wait_for listening "$nport"
+	server { listen 127.0.0.1:$nport; location / { return 200 \"ok\n\"; } }"
 
 port=$(free_port)
 write_conf "$WORK/a.conf" "$port" "access_log = $WORK/access.log

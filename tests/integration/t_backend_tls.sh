@@ -13,32 +13,15 @@ openssl x509 -req -in "$WORK/be.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -C
 	-days 1 -extfile "$WORK/ext" -out "$WORK/be.pem" 2>/dev/null
 
 nport=$(free_port)
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<EOC
-daemon off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 64; }
-http {
-	log_format conn "\$request_uri conn=\$connection";
+ok "an https backend starts" start_nginx nginx "$nport" "
+	log_format conn \"\$request_uri conn=\$connection\";
 	access_log $WORK/nginx/access.log conn;
-	client_body_temp_path $WORK/nginx;
-	proxy_temp_path $WORK/nginx;
-	fastcgi_temp_path $WORK/nginx;
-	uwsgi_temp_path $WORK/nginx;
-	scgi_temp_path $WORK/nginx;
 	server {
 		listen 127.0.0.1:$nport ssl;
 		ssl_certificate $WORK/be.pem;
 		ssl_certificate_key $WORK/be.key;
-		location / { return 200 "tls backend, host=\$http_host sni=\$ssl_server_name\n"; }
-	}
-}
-EOC
-nginx -c "$WORK/nginx/nginx.conf" 2>/dev/null &
-STARTED_PIDS="$STARTED_PIDS $!"
-ok "an https backend starts" wait_for listening "$nport"
+		location / { return 200 \"tls backend, host=\$http_host sni=\$ssl_server_name\n\"; }
+	}"
 
 port=$(free_port)
 write_conf "$WORK/t.conf" "$port" "backend_max_idle = 4

@@ -8,29 +8,11 @@ if ! grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null
 	exit 0
 fi
 nport=$(free_port)
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<EOC
-daemon off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $WORK/nginx;
-	proxy_temp_path $WORK/nginx;
-	fastcgi_temp_path $WORK/nginx;
-	uwsgi_temp_path $WORK/nginx;
-	scgi_temp_path $WORK/nginx;
+ok "the backend starts" start_nginx nginx "$nport" "
 	server {
 		listen 127.0.0.1:$nport;
-		location / { return 200 "xff=[\$http_x_forwarded_for] fwd=[\$http_forwarded]\n"; }
-	}
-}
-EOC
-nginx -c "$WORK/nginx/nginx.conf" 2>/dev/null &
-STARTED_PIDS="$STARTED_PIDS $!"
-ok "the backend starts" wait_for listening "$nport"
+		location / { return 200 \"xff=[\$http_x_forwarded_for] fwd=[\$http_forwarded]\n\"; }
+	}"
 
 port=$(free_port)
 write_conf "$WORK/v6.conf" "$port" "listen = [::1]:$port"

@@ -51,29 +51,11 @@ ok "the idle close is logged" wait_for contains "$WORK/ssogw.log" "ended: idle t
 # next request on it is answered normally.
 stop_ssogw TERM
 nport=$(free_port)
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<EOC
-daemon off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 64; }
-http {
-	access_log $WORK/nginx/access.log;
-	client_body_temp_path $WORK/nginx;
-	proxy_temp_path $WORK/nginx;
-	fastcgi_temp_path $WORK/nginx;
-	uwsgi_temp_path $WORK/nginx;
-	scgi_temp_path $WORK/nginx;
+ok "an HTTP-only backend starts" start_nginx nginx "$nport" "
 	server {
 		listen 127.0.0.1:$nport;
-		location / { return 200 "upgrade=[\$http_upgrade] connection=[\$http_connection]\n"; }
-	}
-}
-EOC
-nginx -c "$WORK/nginx/nginx.conf" 2>/dev/null &
-STARTED_PIDS="$STARTED_PIDS $!"
-ok "an HTTP-only backend starts" wait_for listening "$nport"
+		location / { return 200 \"upgrade=[\$http_upgrade] connection=[\$http_connection]\n\"; }
+	}"
 sed -i "s|^backend = .*|backend = http://127.0.0.1:$nport|" "$WORK/ws.conf"
 ok "ssogw starts in front of it" start_ssogw "$WORK/ws.conf"
 printf 'GET /a HTTP/1.1\r\nHost: localhost:%s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\nGET /b HTTP/1.1\r\nHost: localhost:%s\r\nConnection: close\r\n\r\n' "$port" "$port" >"$WORK/req"
