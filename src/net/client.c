@@ -232,7 +232,7 @@ client_close(struct client *c)
 /* Stops reading and closes once what is queued has been written (within
  * client_timeout: a peer that reads nothing cannot hold us).  When the
  * client may still be sending a body we did not read, the close lingers
- * (see linger()) so that it still gets our answer (RFC 9112 9.6). */
+ * (see flushed()) so that it still gets our answer (RFC 9112 9.6). */
 static void
 close_after_flush(struct client *c)
 {
@@ -436,6 +436,17 @@ pump_response_body(struct client *c)
 	}
 }
 
+/* Queues a response head for the client. */
+static void
+write_head(struct client *c, const struct sg_http_msg *resp)
+{
+	struct sg_buf out = { 0 };
+
+	sg_http_serialize_head(resp, &out);
+	bufferevent_write(c->bev, out.data, out.len);
+	sg_buf_free(&out);
+}
+
 /* Chooses how the response body is framed toward this client. */
 static void
 frame_response(struct client *c, struct sg_http_msg *resp)
@@ -448,8 +459,8 @@ frame_response(struct client *c, struct sg_http_msg *resp)
 			sg_http_add(resp, c->arena, "Transfer-Encoding", "chunked");
 			c->resp_chunked = true;
 		} else {
-			c->keep_alive =
-			    false; /* HTTP/1.0: the end of the connection ends the body */
+			/* HTTP/1.0 has no chunks: the end of the connection ends the body. */
+			c->keep_alive = false;
 		}
 	}
 	if (!c->keep_alive)
@@ -479,8 +490,6 @@ on_tunnel_done(void *arg, const char *why, uint64_t up, uint64_t down)
 static void
 start_tunnel(struct client *c)
 {
-	struct sg_buf out = { 0 };
-
 	if (sg_http_get(&c->req, "Upgrade") == NULL ||
 	    !sg_http_has_token(&c->resp, "Upgrade", "websocket")) {
 		respond_error(c, 502, "the application switched protocols unasked", true);
@@ -491,9 +500,7 @@ start_tunnel(struct client *c)
 	c->w->net->hooks.response(&c->rc, &c->resp);
 	sg_http_set(&c->resp, c->arena, "Connection", "Upgrade");
 	sg_http_set(&c->resp, c->arena, "Upgrade", "websocket");
-	sg_http_serialize_head(&c->resp, &out);
-	bufferevent_write(c->bev, out.data, out.len);
-	sg_buf_free(&out);
+	write_head(c, &c->resp);
 	c->resp_started = c->resp_done = true;
 	c->keep_alive = false;
 	c->state = CS_TUNNEL;
@@ -535,12 +542,8 @@ read_response_head(struct client *c)
 			return;
 		}
 		if (c->resp.status != 100 && c->client_minor >= 1) {
-			struct sg_buf out = { 0 };
-
 			c->w->net->hooks.response(&c->rc, &c->resp);
-			sg_http_serialize_head(&c->resp, &out);
-			bufferevent_write(c->bev, out.data, out.len);
-			sg_buf_free(&out);
+			write_head(c, &c->resp);
 		}
 		sg_http_parser_reset(c->resp_parser, strcmp(c->req.method, "HEAD") == 0);
 	}
@@ -548,13 +551,7 @@ read_response_head(struct client *c)
 	c->backend_ms = ms_since(&c->t_backend);
 	c->w->net->hooks.response(&c->rc, &c->resp);
 	frame_response(c, &c->resp);
-	{
-		struct sg_buf out = { 0 };
-
-		sg_http_serialize_head(&c->resp, &out);
-		bufferevent_write(c->bev, out.data, out.len);
-		sg_buf_free(&out);
-	}
+	write_head(c, &c->resp);
 	c->resp_started = true;
 	if (c->resp.framing == SG_BODY_NONE)
 		finish_response(c);
@@ -591,15 +588,19 @@ on_backend_event(struct backend_conn *b, short what, void *arg)
 {
 	struct client *c = arg;
 
-	(void)b;
 	if ((what & BEV_EVENT_EOF) && c->resp_started && c->resp.framing == SG_BODY_TO_CLOSE) {
+		/* The end of the connection ends this body: pass on all that is
+		 * left, even past the high-water mark (it is in memory already). */
+		struct evbuffer *in = bufferevent_get_input(backend_bev(b));
 		struct sg_err err = { 0 };
+		struct evbuffer_iovec v;
 
-		pump_response_body(c);
-		if (c->resp_done || c->be == NULL)
-			return;
+		while (evbuffer_peek(in, -1, NULL, &v, 1) > 0 && v.iov_len > 0) {
+			on_response_data(v.iov_base, v.iov_len, c);
+			evbuffer_drain(in, v.iov_len);
+		}
 		sg_http_parser_eof(c->resp_parser, &err);
-		finish_response(c);
+		finish_response(c); /* may end c: nothing after this */
 		return;
 	}
 	backend_failed(c, what);
