@@ -75,10 +75,15 @@ route(struct sg_request_ctx *rc, const struct sg_http_msg *req, struct sg_route 
 }
 
 /* Step: rewrite request.  Strip before inject: fields the gateway owns
- * are removed before any are set. */
-static void
-rewrite_request(struct sg_request_ctx *rc, struct sg_http_msg *req, const struct sg_route *r)
+ * are removed before any are set.  The head must then fit the backend's
+ * limit (Tomcat's maxHttpHeaderSize): better a 431 that says why than the
+ * backend's bare 400.  Returns false when act holds that answer. */
+static bool
+rewrite_request(struct sg_request_ctx *rc, struct sg_http_msg *req, const struct sg_route *r,
+                struct sg_action *act)
 {
+	size_t size, limit = (size_t)r->app->backend_max_header_size;
+
 	const struct sg_conf_server *srv = &rc->conf->server;
 
 	sg_gate_strip_fields(req, &srv->strip_headers);
@@ -86,6 +91,18 @@ rewrite_request(struct sg_request_ctx *rc, struct sg_http_msg *req, const struct
 	sg_http_set(req, rc->arena, "X-Request-Id", rc->request_id);
 	if (srv->via)
 		sg_gate_add_via(req, rc->arena);
+	size = sg_http_head_size(req);
+	if (size > limit) {
+		respond_error(
+		    rc, req, 431,
+		    sg_arena_printf(rc->arena,
+		                    "The request's header fields would be %zu bytes at the "
+		                    "application, which accepts at most %zu.",
+		                    size, limit),
+		    act);
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -94,9 +111,8 @@ on_request(struct sg_request_ctx *rc, struct sg_http_msg *req, struct sg_action 
 	struct sg_route r;
 
 	rc->request_id = sg_gate_request_id(req, rc->client.trusted, rc->arena);
-	if (!route(rc, req, &r, act))
+	if (!route(rc, req, &r, act) || !rewrite_request(rc, req, &r, act))
 		return;
-	rewrite_request(rc, req, &r);
 	act->kind = SG_ACT_FORWARD;
 	act->app = r.app;
 }

@@ -131,9 +131,10 @@ struct sg_conf_app {
 	socklen_t backend_addrlen;
 	uint64_t backend_connect_timeout_ms;
 	uint64_t backend_timeout_ms;
-	uint64_t max_body_size;      /* 0: no limit */
-	const char *backend_ca_file; /* CAs for an https backend; NULL: the system's */
-	const char *tls_certificate; /* its own certificate (SNI); NULL: [server]'s */
+	uint64_t max_body_size;           /* 0: no limit */
+	uint64_t backend_max_header_size; /* the head we send it (Tomcat's 8 KiB) */
+	const char *backend_ca_file;      /* CAs for an https backend; NULL: the system's */
+	const char *tls_certificate;      /* its own certificate (SNI); NULL: [server]'s */
 	const char *tls_key;
 	bool backend_verify; /* check an https backend's certificate */
 };

@@ -86,6 +86,7 @@ const struct conf_directive conf_directives[] = {
 	{SECT_APP, "tls_key", T_PATH, APP(tls_key), NULL, 0, 0, 0, NULL},
 	{SECT_APP, "backend_ca_file", T_PATH, APP(backend_ca_file), NULL, 0, 0, 0, NULL},
 	{SECT_APP, "backend_verify", T_BOOL, APP(backend_verify), "yes", 0, 0, 0, NULL},
+	{SECT_APP, "backend_max_header_size", T_SIZE, APP(backend_max_header_size), "8k", 0, KB, MB, NULL},
 	{SECT_APP, "max_body_size", T_SIZE, APP(max_body_size), "0", 0, 0, UINT64_MAX, NULL},
 
 	{SECT_IDP, "type", T_ENUM, IDP(type), NULL, D_REQUIRED, 0, 0, idp_types},

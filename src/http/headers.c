@@ -100,6 +100,18 @@ sg_http_has_token(const struct sg_http_msg *m, const char *name, const char *tok
 	return false;
 }
 
+size_t
+sg_http_head_size(const struct sg_http_msg *m)
+{
+	/* "METHOD SP target SP HTTP/1.x CRLF" or "HTTP/1.x SP 200 SP reason CRLF" */
+	size_t n = m->is_request ? strlen(m->method) + 1 + strlen(m->target) + 11
+	                         : 13 + strlen(m->reason ? m->reason : "") + 2;
+
+	for (size_t i = 0; i < m->nh; i++)
+		n += strlen(m->h[i].name) + 2 + strlen(m->h[i].value) + 2;
+	return n + 2;
+}
+
 void
 sg_http_serialize_head(const struct sg_http_msg *m, struct sg_buf *out)
 {

@@ -153,6 +153,8 @@ const char *sg_http_next_element(const char *s, size_t *n);
 /* True when a comma-separated list field holds token (case-insensitive),
  * looking at every field of that name (RFC 9110 5.6.1). */
 bool sg_http_has_token(const struct sg_http_msg *m, const char *name, const char *token);
+/* The size in bytes of the head sg_http_serialize_head would write. */
+size_t sg_http_head_size(const struct sg_http_msg *m);
 /* Appends the head of m (request or status line, fields, empty line). */
 void sg_http_serialize_head(const struct sg_http_msg *m, struct sg_buf *out);
 

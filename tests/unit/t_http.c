@@ -1371,6 +1371,34 @@ malformed_responses_answer_502(void **state)
 	ctx_close(&c);
 }
 
+/* sg_http_head_size says exactly how long the serialized head will be. */
+static void
+head_size_matches_the_serialized_head(void **state)
+{
+	struct sg_arena *a = sg_arena_new();
+	struct sg_http_msg m = { 0 };
+	struct sg_buf out = { 0 };
+
+	(void)state;
+	m.is_request = true;
+	m.method = "POST";
+	m.target = "/a%20b?c=d";
+	m.major = 1;
+	m.minor = 1;
+	sg_http_add(&m, a, "Host", "example.test");
+	sg_http_add(&m, a, "X-Empty", "");
+	sg_http_serialize_head(&m, &out);
+	assert_int_equal(sg_http_head_size(&m), out.len);
+	sg_buf_reset(&out);
+	m.is_request = false;
+	m.status = 404;
+	m.reason = "Not Found";
+	sg_http_serialize_head(&m, &out);
+	assert_int_equal(sg_http_head_size(&m), out.len);
+	sg_buf_free(&out);
+	sg_arena_free(a);
+}
+
 int
 main(void)
 {
@@ -1419,6 +1447,7 @@ main(void)
 		cmocka_unit_test(trailer_section_follows_the_head_rules),
 		cmocka_unit_test(version_must_be_spelled_http),
 		cmocka_unit_test(malformed_responses_answer_502),
+		cmocka_unit_test(head_size_matches_the_serialized_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
