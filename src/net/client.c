@@ -386,6 +386,20 @@ on_response_data(const char *data, size_t len, void *arg)
 		evbuffer_add(out, "\r\n", 2);
 }
 
+/* The backend failed after the response began: what the client already
+ * has stays, the connection closes once it is written, and the missing
+ * end (short of Content-Length, no last chunk) tells the client the body
+ * is incomplete. */
+static void
+abort_response(struct client *c)
+{
+	backend_release(c->be, false);
+	c->be = NULL;
+	c->keep_alive = false;
+	c->no_linger = true;
+	close_after_flush(c);
+}
+
 /* The response has been read whole: the backend goes back to the pool if
  * it can carry another request. */
 static void
@@ -426,7 +440,7 @@ pump_response_body(struct client *c)
 		evbuffer_drain(in, used);
 		if (rc == SG_BODY_ERROR) {
 			sg_log_warn("%s: backend sent a malformed body: %s", c->addr, err.detail);
-			client_close(c);
+			abort_response(c);
 			return;
 		}
 		if (rc == SG_BODY_DONE) {
@@ -652,7 +666,7 @@ backend_failed(struct client *c, short what)
 	if (c->resp_started) {
 		sg_log_warn("%s: backend of [app %s] failed in the middle of a response", c->addr,
 		            c->rc.app->s.name);
-		client_close(c);
+		abort_response(c);
 		return;
 	}
 	if (silent_reuse && !c->retried && c->req.framing == SG_BODY_NONE &&
