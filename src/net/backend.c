@@ -28,6 +28,7 @@ struct backend_conn {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	bool tls;
+	SSL_CTX *ssl;                   /* the context it was verified with */
 	char host[SG_URL_HOST_MAX + 1]; /* the name TLS verified */
 	bool reused;
 	bool connected;
@@ -157,8 +158,8 @@ backend_get(struct worker *w, const struct sg_conf_app *app, SSL_CTX *ssl,
 
 	for (b = w->idle; b != NULL; b = b->next)
 		if (b->addrlen == app->backend_addrlen &&
-		    memcmp(&b->addr, &app->backend_addr, b->addrlen) == 0 &&
-		    b->tls == (ssl != NULL) && strcmp(b->host, app->backend.url.host) == 0) {
+		    memcmp(&b->addr, &app->backend_addr, b->addrlen) == 0 && b->ssl == ssl &&
+		    strcmp(b->host, app->backend.url.host) == 0) {
 			pool_remove(b);
 			b->reused = true;
 			lend(b, app, cb);
@@ -170,6 +171,7 @@ backend_get(struct worker *w, const struct sg_conf_app *app, SSL_CTX *ssl,
 	b->addr = app->backend_addr;
 	b->addrlen = app->backend_addrlen;
 	b->tls = ssl != NULL;
+	b->ssl = ssl; /* compared only: a reload's new CAs mean new connections */
 	snprintf(b->host, sizeof(b->host), "%s", app->backend.url.host);
 	b->bev =
 	    ssl ? tls_bev(w, ssl, app) : bufferevent_socket_new(w->base, -1, BEV_OPT_CLOSE_ON_FREE);

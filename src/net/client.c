@@ -238,7 +238,7 @@ close_after_flush(struct client *c)
 {
 	c->lingering =
 	    !c->no_linger &&
-	    ((c->forwarding && !c->req_done) ||
+	    (c->lingering || (c->forwarding && !c->req_done) ||
 	     (c->state == CS_EXCHANGE && c->req.framing != SG_BODY_NONE && !c->req_done));
 	c->state = CS_CLOSING;
 	event_del(c->timer);
@@ -410,8 +410,12 @@ finish_response(struct client *c)
 	if (c->resp_chunked)
 		evbuffer_add(bufferevent_get_output(c->bev), "0\r\n\r\n", 5);
 	c->resp_done = true;
-	if (!c->req_done)
-		c->keep_alive = false; /* the rest of the request body was never read */
+	if (!c->req_done) {
+		/* The backend answered before the body was all read: close, but
+		 * linger so that the client reads the answer (RFC 9112 9.6). */
+		c->keep_alive = false;
+		c->lingering = !c->no_linger;
+	}
 	backend_release(c->be, reusable);
 	c->be = NULL;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
@@ -563,6 +567,8 @@ read_response_head(struct client *c)
 	}
 	c->status = c->resp.status;
 	c->backend_ms = ms_since(&c->t_backend);
+	if (!c->req_done)
+		c->keep_alive = false; /* answered early: say Connection: close now */
 	c->w->net->hooks.response(&c->rc, &c->resp);
 	frame_response(c, &c->resp);
 	write_head(c, &c->resp);
@@ -660,7 +666,9 @@ idempotent(const char *method)
 static void
 backend_failed(struct client *c, short what)
 {
-	bool silent_reuse = backend_reused(c->be) &&
+	/* A pooled connection that the backend had closed fails at once with
+	 * nothing read; a timeout means the backend may be working on it. */
+	bool silent_reuse = backend_reused(c->be) && !(what & BEV_EVENT_TIMEOUT) &&
 	                    evbuffer_get_length(bufferevent_get_input(backend_bev(c->be))) == 0;
 
 	if (c->resp_started) {
@@ -707,6 +715,9 @@ forward(struct client *c)
 	c->req_chunked = c->req.framing == SG_BODY_CHUNKED;
 	c->req_done = c->req.framing == SG_BODY_NONE;
 	sg_http_serialize_head(&c->req, &c->head);
+	/* A client that stops reading the response must not hold us: writes
+	 * to it time out even when there is no body to read. */
+	client_timeouts(c, !c->req_done);
 	connect_backend(c);
 	if (c->be == NULL || c->req_done)
 		return;

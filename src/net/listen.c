@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net_int.h"
 
 #define LISTEN_BACKLOG 511
+#define ACCEPT_RETRY_MS 500
 
 /*
  * Opens, configures and binds one socket; -1 with errno on failure.  With
@@ -116,15 +118,36 @@ on_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockaddr *sa, in
 	client_accept(l->w, fd, sa, l->tls);
 }
 
+/* The listener paused after an accept error (no descriptors left): try
+ * again. */
+static void
+on_accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+
+	(void)fd;
+	(void)what;
+	if (l->ev != NULL)
+		evconnlistener_enable(l->ev);
+}
+
+/* accept() failed, typically with EMFILE: the connection stays in the
+ * backlog, so retrying at once would spin.  Pause this listener for
+ * ACCEPT_RETRY_MS (as nginx does), and say so at most once a second. */
 static void
 on_accept_error(struct evconnlistener *ev, void *arg)
 {
 	struct listener *l = arg;
+	struct timeval retry = { 0, ACCEPT_RETRY_MS * 1000 };
+	time_t now = time(NULL);
 
-	(void)ev;
-	/* EMFILE and friends: log, and let libevent retry on the next event. */
-	sg_log_error("accept on %s: %s", l->text,
-	             evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	evconnlistener_disable(ev);
+	event_add(l->retry, &retry);
+	if (now != l->last_error_log) {
+		l->last_error_log = now;
+		sg_log_error("accept on %s: %s; pausing it for %d ms", l->text,
+		             evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()), ACCEPT_RETRY_MS);
+	}
 }
 
 int
@@ -139,6 +162,7 @@ listeners_start(struct worker *w)
 			return -1;
 		}
 		evconnlistener_set_error_cb(l->ev, on_accept_error);
+		l->retry = evtimer_new(w->base, on_accept_retry, l);
 		if (w->id == 0)
 			sg_log_info("listening on %s (%s)", l->text,
 			            l->tls ? "https" : "http, redirects to https");
@@ -152,6 +176,9 @@ listeners_close(struct worker *w)
 	for (size_t i = 0; i < w->nlisteners; i++) {
 		struct listener *l = &w->listeners[i];
 
+		if (l->retry != NULL)
+			event_free(l->retry);
+		l->retry = NULL;
 		if (l->ev != NULL)
 			evconnlistener_free(l->ev); /* closes fd */
 		else if (l->fd != -1)

@@ -57,6 +57,8 @@ struct listener {
 	bool tls;
 	const char *text;
 	struct evconnlistener *ev;
+	struct event *retry; /* re-enables ev after an accept error */
+	time_t last_error_log;
 	struct worker *w;
 };
 

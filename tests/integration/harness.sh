@@ -307,7 +307,10 @@ start_nginx() {
 	mkdir -p "$dir"
 	log="access_log off;" # unless the block has its own access_log
 	case "$3" in *access_log*) log= ;; esac
+	user= # as root, workers would run as nobody and not read our files
+	[ "$(id -u)" -eq 0 ] && user="user $(id -un) $(id -gn);"
 	cat >"$dir/nginx.conf" <<EON
+$user
 daemon off;
 worker_processes 1;
 pid $dir/nginx.pid;
