@@ -36,6 +36,7 @@
 #include "conf.h"
 #include "conf_int.h"
 #include "lib.h"
+#include "unit.h"
 
 /* The Makefile defines SG_SRCDIR for the test build; `make clang-check`
  * only checks syntax and does not. */
@@ -104,19 +105,10 @@ group_setup(void **state)
 }
 
 static int
-remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 group_teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return unit_rmtree(tmpdir);
 }
 
 static struct sg_conf *

@@ -35,6 +35,7 @@
 #include "gate.h"
 #include "http.h"
 #include "lib.h"
+#include "unit.h"
 
 /*
  * The applications, by section name:
@@ -113,20 +114,11 @@ group_setup(void **state)
 }
 
 static int
-remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 group_teardown(void **state)
 {
 	(void)state;
 	sg_conf_unref(conf);
-	return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return unit_rmtree(tmpdir);
 }
 
 /* The application of section [app name]. */

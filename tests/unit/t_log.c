@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "lib.h"
+#include "unit.h"
 
 static char tmpdir[] = "/tmp/sg-unit-XXXXXX";
 
@@ -35,20 +36,11 @@ group_setup(void **state)
 }
 
 static int
-remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 group_teardown(void **state)
 {
 	(void)state;
 	sg_log_set_file(NULL);
-	return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return unit_rmtree(tmpdir);
 }
 
 /* Points the file target at a new file NAME in the temporary folder. */
