@@ -61,6 +61,21 @@ sg_buf_printf(struct sg_buf *b, const char *fmt, ...)
 }
 
 void
+sg_buf_json_escape(struct sg_buf *b, const char *s)
+{
+	for (; s != NULL && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			sg_buf_printf(b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			sg_buf_printf(b, "\\u%04x", c);
+		else
+			sg_buf_append(b, s, 1);
+	}
+}
+
+void
 sg_buf_reset(struct sg_buf *b)
 {
 	b->len = 0;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/time.h>
 
 #define SG_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define SG_NORETURN __attribute__((noreturn))
@@ -45,6 +46,9 @@ struct sg_buf {
 void sg_buf_append(struct sg_buf *b, const void *p, size_t n);
 void sg_buf_puts(struct sg_buf *b, const char *s);
 void sg_buf_printf(struct sg_buf *b, const char *fmt, ...) SG_PRINTF(2, 3);
+/* Appends s as the inside of a JSON string (RFC 8259 7): quote, backslash
+ * and control characters escaped; NULL appends nothing. */
+void sg_buf_json_escape(struct sg_buf *b, const char *s);
 void sg_buf_reset(struct sg_buf *b);
 void sg_buf_free(struct sg_buf *b);
 
@@ -111,6 +115,8 @@ void sg_fatal(const char *fmt, ...) SG_PRINTF(1, 2) SG_NORETURN;
 int sg_parse_size(const char *s, uint64_t *out, const char **why);
 /* "250ms", "30s", "5m", "8h", "7d", or a sum such as "1h30m"; bare = s. */
 int sg_parse_duration_ms(const char *s, uint64_t *out, const char **why);
+/* A duration in milliseconds as the struct timeval that timers take. */
+struct timeval sg_timeval_ms(uint64_t ms);
 /* "yes/no", "on/off", "true/false", "1/0". */
 int sg_parse_bool(const char *s, bool *out, const char **why);
 /* A decimal integer in [min, max]. */

@@ -132,6 +132,14 @@ sg_parse_duration_ms(const char *s, uint64_t *out, const char **why)
 	return 0;
 }
 
+struct timeval
+sg_timeval_ms(uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	return tv;
+}
+
 int
 sg_parse_bool(const char *s, bool *out, const char **why)
 {

@@ -390,7 +390,7 @@ on_ticket_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	uint64_t ms = d->conf->server.tls_ticket_rotate_ms;
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = sg_timeval_ms(ms);
 
 	(void)fd;
 	if (what != 0) {

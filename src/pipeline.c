@@ -130,22 +130,6 @@ on_response(struct sg_request_ctx *rc, struct sg_http_msg *resp)
 		    sg_arena_printf(rc->arena, "max-age=%llu", (unsigned long long)(hsts / 1000)));
 }
 
-/* Appends s to b as a JSON string body (without quotes). */
-static void
-json_escape(struct sg_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			sg_buf_printf(b, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			sg_buf_printf(b, "\\u%04x", c);
-		else
-			sg_buf_append(b, s, 1);
-	}
-}
-
 /* Appends s for a quoted field of the combined format: no quote, no CTL. */
 static void
 combined_escape(struct sg_buf *b, const char *s)
@@ -196,19 +180,19 @@ format_json(struct sg_buf *b, const struct sg_request_ctx *rc, const struct sg_e
 	const struct sg_http_msg *req = f->req;
 
 	sg_buf_printf(b, "{\"time\":\"%s\",\"client\":\"", when);
-	json_escape(b, rc->client.addr);
+	sg_buf_json_escape(b, rc->client.addr);
 	sg_buf_puts(b, "\",\"app\":\"");
-	json_escape(b, rc->app ? rc->app->s.name : "");
+	sg_buf_json_escape(b, rc->app ? rc->app->s.name : "");
 	sg_buf_puts(b, "\",\"method\":\"");
-	json_escape(b, req ? req->method : "");
+	sg_buf_json_escape(b, req ? req->method : "");
 	sg_buf_puts(b, "\",\"target\":\"");
-	json_escape(b, req ? f->target : "");
+	sg_buf_json_escape(b, req ? f->target : "");
 	sg_buf_printf(b,
 	              "\",\"status\":%d,\"bytes_in\":%llu,\"bytes_out\":%llu,"
 	              "\"time_ms\":%.3f,\"backend_ms\":%.3f,\"user\":null,\"request_id\":\"",
 	              f->status, (unsigned long long)f->bytes_in, (unsigned long long)f->bytes_out,
 	              f->total_ms, f->backend_ms < 0 ? 0.0 : f->backend_ms);
-	json_escape(b, rc->request_id ? rc->request_id : "");
+	sg_buf_json_escape(b, rc->request_id ? rc->request_id : "");
 	sg_buf_printf(b, "\",\"aborted\":%s}\n", f->aborted ? "true" : "false");
 }
 

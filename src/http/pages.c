@@ -52,18 +52,14 @@ sg_http_reason(int status)
 	return "Unknown";
 }
 
-/* Appends s with HTML's (or JSON's) special characters escaped. */
+/* Appends s with HTML's special characters escaped, control bytes as '?'. */
 static void
-append_escaped(struct sg_buf *b, const char *s, bool json)
+html_escape(struct sg_buf *b, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (json && (c == '"' || c == '\\'))
-			sg_buf_printf(b, "\\%c", c);
-		else if (json && c < 0x20)
-			sg_buf_printf(b, "\\u%04x", c);
-		else if (!json && strchr("<>&\"'", c))
+		if (strchr("<>&\"'", c))
 			sg_buf_printf(b, "&#%d;", c);
 		else if (c < 0x20 || c == 0x7f)
 			sg_buf_puts(b, "?");
@@ -97,16 +93,16 @@ sg_http_error_response(const struct sg_http_msg *req, int status, const char *de
 	sg_buf_reset(body);
 	if (json) {
 		sg_buf_printf(body, "{\"status\":%d,\"error\":\"", status);
-		append_escaped(body, reason, true);
+		sg_buf_json_escape(body, reason);
 		sg_buf_puts(body, "\",\"detail\":\"");
-		append_escaped(body, detail, true);
+		sg_buf_json_escape(body, detail);
 		sg_buf_puts(body, "\"}\n");
 	} else {
 		sg_buf_printf(body,
 		              "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
 		              "<body><h1>%d %s</h1>\n<p>",
 		              status, reason, status, reason);
-		append_escaped(body, detail, false);
+		html_escape(body, detail);
 		sg_buf_puts(body, "</p>\n<hr><p>ssogw</p></body></html>\n");
 	}
 	sg_http_add(resp, a, "Content-Type",

@@ -27,8 +27,7 @@ struct backend_conn {
 	struct bufferevent *bev;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-	bool tls;
-	SSL_CTX *ssl;                   /* the context it was verified with */
+	SSL_CTX *ssl;                   /* TLS: the context it was verified with */
 	char host[SG_URL_HOST_MAX + 1]; /* the name TLS verified */
 	bool reused;
 	bool connected;
@@ -39,7 +38,7 @@ struct backend_conn {
 static void
 set_timeouts(struct bufferevent *bev, uint64_t ms)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = sg_timeval_ms(ms);
 
 	bufferevent_set_timeouts(bev, &tv, &tv);
 }
@@ -170,7 +169,6 @@ backend_get(struct worker *w, const struct sg_conf_app *app, SSL_CTX *ssl,
 	b->w = w;
 	b->addr = app->backend_addr;
 	b->addrlen = app->backend_addrlen;
-	b->tls = ssl != NULL;
 	b->ssl = ssl; /* compared only: a reload's new CAs mean new connections */
 	snprintf(b->host, sizeof(b->host), "%s", app->backend.url.host);
 	b->bev =
@@ -191,7 +189,7 @@ backend_get(struct worker *w, const struct sg_conf_app *app, SSL_CTX *ssl,
 const char *
 backend_error(struct backend_conn *b, char *buf, size_t n)
 {
-	unsigned long e = b->tls ? bufferevent_get_openssl_error(b->bev) : 0;
+	unsigned long e = b->ssl != NULL ? bufferevent_get_openssl_error(b->bev) : 0;
 
 	if (e != 0)
 		ERR_error_string_n(e, buf, n);
@@ -234,7 +232,7 @@ backend_release(struct backend_conn *b, bool reusable)
 {
 	struct worker *w = b->w;
 	const struct sg_conf *c = w->gen->conf;
-	struct timeval idle = { (time_t)(c->server.backend_idle_timeout_ms / 1000), 0 };
+	struct timeval idle = sg_timeval_ms(c->server.backend_idle_timeout_ms);
 
 	if (!reusable || w->draining || idle_count(w, b) >= c->server.backend_max_idle ||
 	    evbuffer_get_length(bufferevent_get_input(b->bev)) != 0 ||

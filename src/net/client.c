@@ -151,7 +151,7 @@ report_done(struct client *c, bool aborted)
 static void
 arm_timer(struct client *c, uint64_t ms)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = sg_timeval_ms(ms);
 
 	event_add(c->timer, &tv);
 }
@@ -161,7 +161,7 @@ static void
 client_timeouts(struct client *c, bool read)
 {
 	uint64_t ms = conf_of(c)->server.client_timeout_ms;
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = sg_timeval_ms(ms);
 
 	bufferevent_set_timeouts(c->bev, read ? &tv : NULL, &tv);
 }

@@ -31,8 +31,7 @@ struct tunnel {
 static void
 touch(struct tunnel *t)
 {
-	struct timeval tv = { (time_t)(t->idle_ms / 1000),
-		              (suseconds_t)(t->idle_ms % 1000) * 1000 };
+	struct timeval tv = sg_timeval_ms(t->idle_ms);
 
 	event_add(t->idle, &tv);
 }
