@@ -293,11 +293,6 @@ rss_kib() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
 
-# listen_port: the same as free_port (which now keeps below the ephemeral
-# range itself); kept as a name the proxy scenarios use.
-listen_port() {
-	free_port
-}
 
 # start_nginx NAME PORT HTTP-BLOCK: runs Debian's nginx in $WORK/NAME with
 # HTTP-BLOCK (log formats, server blocks) inside its http {} block, records

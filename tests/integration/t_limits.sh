@@ -5,8 +5,8 @@
 # Memory while bodies stream is t_streaming.sh.
 . "$(dirname "$0")/harness.sh"
 
-port=$(listen_port)
-nport=$(listen_port)
+port=$(free_port)
+nport=$(free_port)
 write_conf "$WORK/l.conf" "$port" "workers = 1
 max_request_line = 1k
 max_header_size = 4k

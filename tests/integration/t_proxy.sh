@@ -5,10 +5,10 @@
 # failures and timeouts, and the plain-HTTP redirect.
 . "$(dirname "$0")/harness.sh"
 
-port=$(listen_port)
-hport=$(listen_port)
-nport=$(listen_port)
-dead=$(listen_port) # nothing ever listens here
+port=$(free_port)
+hport=$(free_port)
+nport=$(free_port)
+dead=$(free_port) # nothing ever listens here
 write_conf "$WORK/p.conf" "$port" "workers = 1
 listen_http = 127.0.0.1:$hport"
 cat >>"$WORK/p.conf" <<EOC

@@ -6,8 +6,8 @@
 # 6.1, 6.3, 7.1; RFC 9110 5.5, 7.2.
 . "$(dirname "$0")/harness.sh"
 
-port=$(listen_port)
-nport=$(listen_port)
+port=$(free_port)
+nport=$(free_port)
 write_conf "$WORK/s.conf" "$port" "workers = 1"
 cat >>"$WORK/s.conf" <<EOC
 

@@ -5,8 +5,8 @@
 # a pipe) go to the backend.
 . "$(dirname "$0")/harness.sh"
 
-port=$(listen_port)
-nport=$(listen_port)
+port=$(free_port)
+nport=$(free_port)
 write_conf "$WORK/m.conf" "$port" "workers = 1"
 cat >>"$WORK/m.conf" <<EOC
 
