@@ -140,6 +140,33 @@ void sg_random_bytes(void *buf, size_t n);
  * ids).  Never for keys, session ids or nonces. */
 uint64_t sg_random_u64(void);
 
+/* crypto.c: AEAD sealing, hashes and encodings over OpenSSL's libcrypto. */
+#define SG_KEY_LEN 32     /* AES-256 and HMAC-SHA256 keys */
+#define SG_SHA256_LEN 32
+#define SG_SEAL_OVERHEAD 28 /* 12-byte nonce + 16-byte tag */
+/* n bytes from OpenSSL's CSPRNG (RAND_priv_bytes); fatal if it fails. */
+void sg_csprng(void *buf, size_t n);
+void sg_sha256(const void *p, size_t n, uint8_t out[SG_SHA256_LEN]);
+void sg_hmac_sha256(const uint8_t key[SG_KEY_LEN], const void *p, size_t n,
+                    uint8_t out[SG_SHA256_LEN]);
+/* A key for one purpose (label) from master key material (HKDF-SHA256). */
+void sg_key_derive(const void *master, size_t n, const char *label, uint8_t out[SG_KEY_LEN]);
+/* AES-256-GCM: appends nonce | ciphertext | tag to out.  aad binds the
+ * sealed bytes to their use ("session-state", a cookie name...). */
+void sg_seal(const uint8_t key[SG_KEY_LEN], const char *aad, const void *p, size_t n,
+             struct sg_buf *out);
+/* Opens what sg_seal made under the same key and aad: appends the plain
+ * bytes to out and returns 0, or -1 (out unchanged) if anything differs. */
+int sg_unseal(const uint8_t key[SG_KEY_LEN], const char *aad, const void *p, size_t n,
+              struct sg_buf *out);
+/* RFC 4648 5 base64url without padding. */
+void sg_base64url_encode(const void *p, size_t n, struct sg_buf *out);
+/* Appends the decoded bytes to out; -1 on a character outside the
+ * alphabet, padding, or a length that no encoding has. */
+int sg_base64url_decode(const char *s, size_t n, struct sg_buf *out);
+/* Constant-time comparison of n bytes. */
+bool sg_ct_equal(const void *a, const void *b, size_t n);
+
 /* file.c: reads a whole regular file of at most max bytes, NUL-terminated.
  * Returns NULL and sets errno (EFBIG past max) on failure. */
 char *sg_read_file(const char *path, size_t max, size_t *len);

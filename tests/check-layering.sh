@@ -24,11 +24,13 @@ allowed() { # module -> modules it may include (besides itself)
 	http) echo "lib" ;;
 	conf) echo "http lib" ;;
 	session) echo "conf lib" ;;
-	saml | oidc) echo "conf http lib" ;;
+	jose) echo "lib" ;;
+	saml) echo "conf http lib" ;;
+	oidc) echo "jose conf http lib" ;;
 	sso) echo "saml oidc session conf http lib" ;;
 	gate) echo "session conf http lib" ;;
 	net) echo "conf http lib" ;;
-	pipeline) echo "lib http conf session saml oidc sso gate net" ;;
+	pipeline) echo "lib http conf session jose saml oidc sso gate net" ;;
 	main) echo "pipeline conf net lib" ;;
 	*) echo "" ;;
 	esac
@@ -74,7 +76,7 @@ for f in $(sources); do
 		curl/*) [ "$m" = net ] || complain "$f includes <$h> (libcurl is net/ only)" ;;
 		libxml/* | xmlsec/*) [ "$m" = saml ] || complain "$f includes <$h> (XML is saml/ only)" ;;
 		cjose/* | jansson.h) case "$m" in oidc | jose) ;; *) complain "$f includes <$h> (JOSE/JSON is oidc/ only)" ;; esac ;;
-		hiredis/* | hiredis.h) [ "$m" = session ] || complain "$f includes <$h> (hiredis is session/ only)" ;;
+		hiredis/* | hiredis.h) case "$m" in session | net) ;; *) complain "$f includes <$h> (hiredis is session/ (replies) and net/ (transport) only)" ;; esac ;;
 		ini.h) [ "$f" = src/conf/conf_ini.c ] || complain "$f includes <$h> (libinih is src/conf/conf_ini.c only)" ;;
 		http_parser.h) [ "$f" = src/http/http_parse.c ] || complain "$f includes <$h> (http-parser is src/http/http_parse.c only)" ;;
 		esac

@@ -11,11 +11,14 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf_int.h"
+
+bool sg_conf_test_idp_allowed;
 
 void
 conf_error(struct conf_parser *p, int line, const char *fmt, ...)
@@ -35,7 +38,7 @@ conf_error(struct conf_parser *p, int line, const char *fmt, ...)
 const char *
 conf_section_word(enum conf_section_kind kind)
 {
-	static const char *const words[] = { "server", "session", "app", "idp" };
+	static const char *const words[] = { "server", "session", "app", "idp", "rule" };
 
 	return words[kind];
 }
@@ -62,12 +65,20 @@ sect_append(struct conf_parser *p, void ***arr, size_t *count, size_t n)
 	return v[(*count)++];
 }
 
-/* Opens [app NAME] or [idp NAME]; a second section of one name is an error. */
+/* Opens [app NAME], [idp NAME] or [rule NAME]; a second section of one
+ * kind and name is an error. */
 static void
 named_section_begin(struct conf_parser *p, enum conf_section_kind kind, const char *name)
 {
-	void ***arr = kind == SECT_APP ? (void ***)&p->conf->apps : (void ***)&p->conf->idps;
-	size_t *count = kind == SECT_APP ? &p->conf->app_count : &p->conf->idp_count;
+	void ***arr = kind == SECT_APP   ? (void ***)&p->conf->apps
+	              : kind == SECT_IDP ? (void ***)&p->conf->idps
+	                                 : (void ***)&p->conf->rules;
+	size_t *count = kind == SECT_APP   ? &p->conf->app_count
+	                : kind == SECT_IDP ? &p->conf->idp_count
+	                                   : &p->conf->rule_count;
+	size_t size = kind == SECT_APP   ? sizeof(struct sg_conf_app)
+	              : kind == SECT_IDP ? sizeof(struct sg_conf_idp)
+	                                 : sizeof(struct sg_conf_rule);
 	const char *word = conf_section_word(kind);
 
 	if (*name == '\0' ||
@@ -87,9 +98,7 @@ named_section_begin(struct conf_parser *p, enum conf_section_kind kind, const ch
 			return;
 		}
 	}
-	p->base =
-	    sect_append(p, arr, count,
-	                kind == SECT_APP ? sizeof(struct sg_conf_app) : sizeof(struct sg_conf_idp));
+	p->base = sect_append(p, arr, count, size);
 	p->sect = p->base; /* struct sg_conf_sect is the first member */
 	p->kind = kind;
 	sect_init(p, p->sect, name);
@@ -111,19 +120,24 @@ conf_section_begin(struct conf_parser *p, const char *header)
 		p->kind = SECT_SESSION;
 		single = &p->conf->session.s;
 	} else if ((wlen == 3 && strncmp(header, "app", 3) == 0) ||
-	           (wlen == 3 && strncmp(header, "idp", 3) == 0)) {
+	           (wlen == 3 && strncmp(header, "idp", 3) == 0) ||
+	           (wlen == 4 && strncmp(header, "rule", 4) == 0)) {
 		sp += strspn(sp, " \t");
 		if (*sp == '\0')
-			conf_error(p, p->line, "[%.3s] needs a name, as in [%.3s NAME]", header,
-			           header);
+			conf_error(p, p->line, "[%.*s] needs a name, as in [%.*s NAME]", (int)wlen,
+			           header, (int)wlen, header);
 		else
-			named_section_begin(p, header[0] == 'a' ? SECT_APP : SECT_IDP, sp);
+			named_section_begin(p,
+			                    header[0] == 'a'   ? SECT_APP
+			                    : header[0] == 'i' ? SECT_IDP
+			                                       : SECT_RULE,
+			                    sp);
 		return;
 	} else {
-		conf_error(
-		    p, p->line,
-		    "unknown section [%s] (expected [server], [session], [app NAME] or [idp NAME])",
-		    header);
+		conf_error(p, p->line,
+		           "unknown section [%s] (expected [server], [session], [app NAME], "
+		           "[idp NAME] or [rule NAME])",
+		           header);
 		return;
 	}
 	if (single->line != 0) {
@@ -258,6 +272,9 @@ sg_conf_unref(struct sg_conf *c)
 {
 	if (c == NULL || atomic_fetch_sub(&c->refs, 1) != 1)
 		return;
+	for (size_t i = 0; i < c->app_count; i++)
+		if (c->apps[i]->groups_include_re != NULL)
+			regfree(c->apps[i]->groups_include_re);
 	sg_arena_free(c->arena);
 	free(c);
 }

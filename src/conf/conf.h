@@ -88,19 +88,42 @@ struct sg_conf_server {
 	struct sg_conf_list strip_headers;    /* identity fields never taken from clients */
 	const char *access_log;               /* path, "stderr", or NULL (off) */
 	int access_log_format;                /* enum sg_access_log_format */
+	const char *strip_header_prefix;      /* fields starting so are never taken from clients */
+	const char *signing_key_file;         /* PEM EC P-256 or RSA key for identity JWTs */
 };
 
 enum sg_access_log_format { SG_ACCESS_COMBINED, SG_ACCESS_JSON };
 
+enum sg_store_kind { SG_STORE_MEMORY, SG_STORE_REDIS };
+
 struct sg_conf_session {
 	struct sg_conf_sect s;
 	const char *cookie_name;
+	const char *cookie_domain; /* NULL: host-only cookies */
 	uint64_t idle_timeout_ms;
 	uint64_t absolute_timeout_ms;
 	uint64_t max_sessions;
+	const char *store; /* "memory", "redis://..." or "rediss://..." */
+	/* Realized from store: */
+	int store_kind; /* enum sg_store_kind */
+	const char *store_host;
+	unsigned store_port;
+	unsigned store_db;
+	bool store_tls;
+	const char *store_password; /* a secret: never logged */
+	const char *store_ca_file;  /* CAs for rediss://; NULL: the system's */
+	uint64_t store_timeout_ms;
+	const char *state_dir;        /* where the memory store is kept across restarts */
+	const char *session_key_file; /* key material for everything the gateway seals */
+	uint64_t login_state_ttl_ms;
+	uint64_t login_state_max; /* login-state cookies kept per browser */
 };
 
-enum sg_idp_type { SG_IDP_SAML, SG_IDP_OIDC };
+enum sg_idp_type { SG_IDP_SAML, SG_IDP_OIDC, SG_IDP_TEST };
+
+/* Set by a test build of the daemon before any load: accepts "type = test"
+ * IdPs (the test-only login of tests/tools/test_idp.c). */
+extern bool sg_conf_test_idp_allowed;
 
 struct sg_conf_idp {
 	struct sg_conf_sect s;
@@ -117,6 +140,16 @@ struct sg_conf_idp {
 	const char *client_id;
 	const char *client_secret; /* a secret: never logged */
 	struct sg_conf_list scopes;
+};
+
+/* A [rule NAME] section: a path area of one app and who may enter it. */
+struct sg_conf_rule {
+	struct sg_conf_sect s;
+	const char *app_name;
+	struct sg_conf_list paths; /* prefixes, or globs when they hold * ? [ */
+	struct sg_conf_list allow_groups;
+	struct sg_conf_list allow_users;
+	bool step_up; /* a login younger than the app's step_up_max_age is needed */
 };
 
 struct sg_conf_app {
@@ -137,6 +170,25 @@ struct sg_conf_app {
 	const char *tls_certificate;      /* its own certificate (SNI); NULL: [server]'s */
 	const char *tls_key;
 	bool backend_verify; /* check an https backend's certificate */
+	/* Authorization (gate/authz.c). */
+	struct sg_conf_list public_paths;      /* no login */
+	struct sg_conf_list passthrough_paths; /* own Authorization passes untouched */
+	struct sg_conf_list allow_users;
+	const struct sg_conf_rule **rules; /* [rule] sections for this app, in file order */
+	size_t rule_count;
+	uint64_t step_up_max_age_ms;
+	uint64_t preserve_post_max; /* 0: POST bodies are not kept across a login */
+	/* Identity to the backend (gate/identity.c); NULL names: not sent. */
+	const char *identity_header;
+	const char *identity_email_header;
+	const char *identity_name_header;
+	const char *identity_groups_header;
+	const char *groups_separator;
+	const char *identity_jwt_header;
+	uint64_t identity_jwt_ttl_ms;
+	const char *groups_include; /* POSIX extended regex; NULL: every group */
+	void *groups_include_re;    /* regex_t, compiled when the snapshot is built */
+	uint64_t groups_max;        /* 0: no limit */
 };
 
 struct sg_conf {
@@ -150,6 +202,8 @@ struct sg_conf {
 	size_t app_count;
 	struct sg_conf_idp **idps;
 	size_t idp_count;
+	struct sg_conf_rule **rules;
+	size_t rule_count;
 };
 
 /*
@@ -171,7 +225,7 @@ void sg_conf_unref(struct sg_conf *c);
 int sg_conf_line(const struct sg_conf_sect *s, const char *key);
 
 /* The directive table, for docs checks: section ("server", "session",
- * "app", "idp") and name of entry i; false past the end. */
+ * "app", "idp", "rule") and name of entry i; false past the end. */
 bool sg_conf_directive(size_t i, const char **section, const char **name);
 
 #endif

@@ -15,9 +15,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <pwd.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -236,6 +238,97 @@ check_app(struct conf_parser *p, struct sg_conf_app *app)
 	}
 }
 
+/* Attaches each [rule] to its app, in file order. */
+static void
+check_rules(struct conf_parser *p)
+{
+	struct sg_conf *c = p->conf;
+
+	for (size_t i = 0; i < c->rule_count; i++) {
+		struct sg_conf_rule *rule = c->rules[i];
+		struct sg_conf_app *app = NULL;
+
+		check_section(p, SECT_RULE, rule);
+		if (rule->app_name == NULL)
+			continue;
+		for (size_t j = 0; j < c->app_count; j++)
+			if (strcmp(c->apps[j]->s.name, rule->app_name) == 0)
+				app = c->apps[j];
+		if (app == NULL) {
+			conf_error(p, sg_conf_line(&rule->s, "app"), "app: no section [app %s]",
+			           rule->app_name);
+			continue;
+		}
+		const struct sg_conf_rule **v =
+		    sg_arena_alloc(c->arena, (app->rule_count + 1) * sizeof(*v));
+
+		if (app->rule_count > 0)
+			memcpy(v, app->rules, app->rule_count * sizeof(*v));
+		v[app->rule_count++] = rule;
+		app->rules = v;
+	}
+}
+
+/* Compiles groups_include once per snapshot (sg_conf_unref frees it). */
+static void
+compile_groups_include(struct conf_parser *p, struct sg_conf_app *app)
+{
+	regex_t *re;
+
+	if (app->groups_include == NULL)
+		return;
+	re = sg_arena_alloc(p->conf->arena, sizeof(*re));
+	if (regcomp(re, app->groups_include, REG_EXTENDED | REG_NOSUB) != 0) {
+		conf_error(p, sg_conf_line(&app->s, "groups_include"),
+		           "groups_include: not a valid regular expression");
+		return;
+	}
+	app->groups_include_re = re;
+}
+
+/* The cookie Domain must cover every app's host, or browsers drop it. */
+static bool
+domain_covers(const char *domain, const char *host)
+{
+	size_t dl = strlen(domain), hl = strlen(host);
+
+	if (strcasecmp(domain, host) == 0)
+		return true;
+	return hl > dl && host[hl - dl - 1] == '.' && strcasecmp(host + hl - dl, domain) == 0;
+}
+
+/* What the session store and the sealed cookies need. */
+static void
+check_session(struct conf_parser *p)
+{
+	struct sg_conf *c = p->conf;
+	struct sg_conf_session *ses = &c->session;
+	const struct sg_conf_sect *s = &ses->s;
+
+	check_readable(p, s, "session_key_file", ses->session_key_file);
+	check_readable(p, s, "store_ca_file", ses->store_ca_file);
+	check_readable(p, &c->server.s, "signing_key_file", c->server.signing_key_file);
+	if (ses->store_ca_file != NULL && !ses->store_tls)
+		conf_error(p, sg_conf_line(s, "store_ca_file"),
+		           "store_ca_file: the store is not rediss://");
+	if (ses->session_key_file == NULL && (ses->state_dir != NULL || ses->store_kind == SG_STORE_REDIS))
+		conf_error(p, s->line ? s->line : 0,
+		           "[session]: state_dir and a redis store need session_key_file, so that "
+		           "what one process sealed another can open");
+	for (size_t i = 0; i < c->app_count; i++) {
+		const struct sg_conf_app *app = c->apps[i];
+
+		if (app->identity_jwt_header != NULL && c->server.signing_key_file == NULL)
+			conf_error(p, sg_conf_line(&app->s, "identity_jwt_header"),
+			           "identity_jwt_header: needs signing_key_file in [server]");
+		if (ses->cookie_domain != NULL && app->url.text != NULL &&
+		    !domain_covers(ses->cookie_domain, app->url.url.host))
+			conf_error(p, sg_conf_line(s, "cookie_domain"),
+			           "cookie_domain: %s does not cover [app %s]'s host %s",
+			           ses->cookie_domain, app->s.name, app->url.url.host);
+	}
+}
+
 /* Two apps may not claim the same external host and path. */
 static void
 check_app_urls_unique(struct conf_parser *p)
@@ -322,14 +415,22 @@ conf_check(struct conf_parser *p)
 			continue;
 		if (c->idps[i]->type == SG_IDP_SAML)
 			check_saml_idp(p, c->idps[i]);
-		else
+		else if (c->idps[i]->type == SG_IDP_OIDC)
 			check_oidc_idp(p, c->idps[i]);
+		else if (!sg_conf_test_idp_allowed)
+			conf_error(p, sg_conf_line(&c->idps[i]->s, "type"),
+			           "[idp %s]: type = test exists only in test builds",
+			           c->idps[i]->s.name);
 	}
 	if (c->app_count == 0)
 		conf_error(p, 0, "no [app NAME] section: nothing to protect");
 	else if (c->idp_count == 0)
 		conf_error(p, 0, "no [idp NAME] section: no way to sign anyone in");
-	for (size_t i = 0; i < c->app_count; i++)
+	for (size_t i = 0; i < c->app_count; i++) {
 		check_app(p, c->apps[i]);
+		compile_groups_include(p, c->apps[i]);
+	}
 	check_app_urls_unique(p);
+	check_rules(p);
+	check_session(p);
 }

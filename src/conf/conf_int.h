@@ -9,7 +9,7 @@
 
 #include "conf.h"
 
-enum conf_section_kind { SECT_SERVER, SECT_SESSION, SECT_APP, SECT_IDP };
+enum conf_section_kind { SECT_SERVER, SECT_SESSION, SECT_APP, SECT_IDP, SECT_RULE };
 
 enum conf_type {
 	T_STRING,   /* any non-empty text */
@@ -31,6 +31,11 @@ enum conf_type {
 	T_HOSTHDR,  /* "external", "backend", or a host[:port] to send as Host */
 	T_CIDRLIST, /* struct sg_conf_cidrs: addresses and ADDRESS/BITS blocks */
 	T_LOGDEST,  /* "off", "stderr", or a file path (made absolute) */
+	T_HEADER,   /* a header field name (token), or "off" for NULL */
+	T_PATHS,    /* struct sg_conf_list of URL paths ("/..."), repeatable */
+	T_REGEX,    /* a POSIX extended regular expression, checked */
+	T_STORE,    /* "memory", "redis://HOST[:PORT][/DB]" or "rediss://..." */
+	T_DOMAIN,   /* a cookie Domain: a DNS name */
 };
 
 /* Directive flags. */

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #define SES(f) offsetof(struct sg_conf_session, f)
 #define APP(f) offsetof(struct sg_conf_app, f)
 #define IDP(f) offsetof(struct sg_conf_idp, f)
+#define RUL(f) offsetof(struct sg_conf_rule, f)
 #define KB 1024ULL
 #define MB (1024ULL * 1024)
 #define SEC 1000ULL
@@ -29,7 +31,7 @@
 #define DAY (24 * HOUR)
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
-static const char *const idp_types[] = { "saml", "oidc", NULL };
+static const char *const idp_types[] = { "saml", "oidc", "test", NULL };
 static const char *const access_formats[] = { "combined", "json", NULL };
 
 /* Mozilla's "intermediate" TLS 1.2 cipher list: ECDHE with AEAD only. */
@@ -69,11 +71,22 @@ const struct conf_directive conf_directives[] = {
 	{SECT_SERVER, "strip_headers", T_LIST, SRV(strip_headers), "X-Remote-User X-Remote-Email X-Remote-Name X-Remote-Groups", D_MULTI, 0, 0, NULL},
 	{SECT_SERVER, "access_log", T_LOGDEST, SRV(access_log), "off", 0, 0, 0, NULL},
 	{SECT_SERVER, "access_log_format", T_ENUM, SRV(access_log_format), "combined", 0, 0, 0, access_formats},
+	{SECT_SERVER, "strip_header_prefix", T_HEADER, SRV(strip_header_prefix), "X-Remote-", 0, 0, 0, NULL},
+	{SECT_SERVER, "signing_key_file", T_PATH, SRV(signing_key_file), NULL, 0, 0, 0, NULL},
 
 	{SECT_SESSION, "cookie_name", T_COOKIE, SES(cookie_name), "ssogw_session", 0, 0, 0, NULL},
 	{SECT_SESSION, "idle_timeout", T_DURATION, SES(idle_timeout_ms), "1h", 0, MIN, 365 * DAY, NULL},
 	{SECT_SESSION, "absolute_timeout", T_DURATION, SES(absolute_timeout_ms), "10h", 0, MIN, 365 * DAY, NULL},
 	{SECT_SESSION, "max_sessions", T_UINT, SES(max_sessions), "100000", 0, 1, 100000000, NULL},
+	{SECT_SESSION, "cookie_domain", T_DOMAIN, SES(cookie_domain), NULL, 0, 0, 0, NULL},
+	{SECT_SESSION, "store", T_STORE, SES(store), "memory", 0, 0, 0, NULL},
+	{SECT_SESSION, "store_password", T_SECRET, SES(store_password), NULL, 0, 0, 0, NULL},
+	{SECT_SESSION, "store_ca_file", T_PATH, SES(store_ca_file), NULL, 0, 0, 0, NULL},
+	{SECT_SESSION, "store_timeout", T_DURATION, SES(store_timeout_ms), "2s", 0, 100, MIN, NULL},
+	{SECT_SESSION, "state_dir", T_PATH, SES(state_dir), NULL, 0, 0, 0, NULL},
+	{SECT_SESSION, "session_key_file", T_PATH, SES(session_key_file), NULL, 0, 0, 0, NULL},
+	{SECT_SESSION, "login_state_ttl", T_DURATION, SES(login_state_ttl_ms), "10m", 0, MIN, DAY, NULL},
+	{SECT_SESSION, "login_state_max", T_UINT, SES(login_state_max), "5", 0, 1, 20, NULL},
 
 	{SECT_APP, "url", T_URL, APP(url), NULL, D_REQUIRED, 0, 0, NULL},
 	{SECT_APP, "backend", T_URL, APP(backend), NULL, D_REQUIRED, 0, 0, NULL},
@@ -88,6 +101,20 @@ const struct conf_directive conf_directives[] = {
 	{SECT_APP, "backend_verify", T_BOOL, APP(backend_verify), "yes", 0, 0, 0, NULL},
 	{SECT_APP, "backend_max_header_size", T_SIZE, APP(backend_max_header_size), "8k", 0, KB, MB, NULL},
 	{SECT_APP, "max_body_size", T_SIZE, APP(max_body_size), "0", 0, 0, UINT64_MAX, NULL},
+	{SECT_APP, "public", T_PATHS, APP(public_paths), NULL, D_MULTI, 0, 0, NULL},
+	{SECT_APP, "passthrough", T_PATHS, APP(passthrough_paths), NULL, D_MULTI, 0, 0, NULL},
+	{SECT_APP, "allow_users", T_LIST, APP(allow_users), NULL, D_MULTI, 0, 0, NULL},
+	{SECT_APP, "step_up_max_age", T_DURATION, APP(step_up_max_age_ms), "5m", 0, 0, DAY, NULL},
+	{SECT_APP, "preserve_post_max", T_SIZE, APP(preserve_post_max), "1m", 0, 0, 64 * MB, NULL},
+	{SECT_APP, "identity_header", T_HEADER, APP(identity_header), "X-Remote-User", 0, 0, 0, NULL},
+	{SECT_APP, "identity_email_header", T_HEADER, APP(identity_email_header), "X-Remote-Email", 0, 0, 0, NULL},
+	{SECT_APP, "identity_name_header", T_HEADER, APP(identity_name_header), "X-Remote-Name", 0, 0, 0, NULL},
+	{SECT_APP, "identity_groups_header", T_HEADER, APP(identity_groups_header), "X-Remote-Groups", 0, 0, 0, NULL},
+	{SECT_APP, "groups_separator", T_STRING, APP(groups_separator), ",", 0, 0, 0, NULL},
+	{SECT_APP, "identity_jwt_header", T_HEADER, APP(identity_jwt_header), "off", 0, 0, 0, NULL},
+	{SECT_APP, "identity_jwt_ttl", T_DURATION, APP(identity_jwt_ttl_ms), "60s", 0, SEC, HOUR, NULL},
+	{SECT_APP, "groups_include", T_REGEX, APP(groups_include), NULL, 0, 0, 0, NULL},
+	{SECT_APP, "groups_max", T_UINT, APP(groups_max), "0", 0, 0, 100000, NULL},
 
 	{SECT_IDP, "type", T_ENUM, IDP(type), NULL, D_REQUIRED, 0, 0, idp_types},
 	{SECT_IDP, "metadata_file", T_PATH, IDP(metadata_file), NULL, D_SAML, 0, 0, NULL},
@@ -100,6 +127,12 @@ const struct conf_directive conf_directives[] = {
 	{SECT_IDP, "client_id", T_STRING, IDP(client_id), NULL, D_OIDC, 0, 0, NULL},
 	{SECT_IDP, "client_secret", T_SECRET, IDP(client_secret), NULL, D_OIDC, 0, 0, NULL},
 	{SECT_IDP, "scopes", T_LIST, IDP(scopes), "openid email profile", D_OIDC, 0, 0, NULL},
+
+	{SECT_RULE, "app", T_NAME, RUL(app_name), NULL, D_REQUIRED, 0, 0, NULL},
+	{SECT_RULE, "path", T_PATHS, RUL(paths), NULL, D_REQUIRED | D_MULTI, 0, 0, NULL},
+	{SECT_RULE, "allow_groups", T_LIST, RUL(allow_groups), NULL, D_MULTI, 0, 0, NULL},
+	{SECT_RULE, "allow_users", T_LIST, RUL(allow_users), NULL, D_MULTI, 0, 0, NULL},
+	{SECT_RULE, "step_up", T_BOOL, RUL(step_up), "no", 0, 0, 0, NULL},
 };
 /* clang-format on */
 const size_t conf_directive_count = SG_NELEM(conf_directives);
@@ -326,6 +359,93 @@ is_prefix(const char *s)
 	       strstr(s, "/./") == NULL && strstr(s, "/../") == NULL;
 }
 
+/* RFC 9110 5.1 field-name: a token. */
+static bool
+is_token(const char *s)
+{
+	return is_cookie_name(s);
+}
+
+/* Every word of value must be an absolute URL path, as rules match them. */
+static int
+parse_paths(struct conf_parser *p, const struct conf_directive *d, struct sg_conf_list *l,
+            const char *value)
+{
+	size_t before = l->count;
+
+	parse_list(p, d, l, value);
+	for (size_t i = before; i < l->count; i++)
+		if (l->v[i][0] != '/' || strpbrk(l->v[i], "\"\\<>^`{|}") != NULL)
+			return bad_value(p, d, l->v[i],
+			                 "a path must start with '/' and hold no \" \\ < > ^ ` { | }");
+	return 0;
+}
+
+/* "memory", or redis[s]://[HOST][:PORT][/DB]; the parts land in the
+ * [session] struct so that net/ never parses the URL. */
+static int
+parse_store(struct conf_parser *p, const struct conf_directive *d, void *base, const char *value)
+{
+	struct sg_conf_session *ses = base;
+	const char *rest, *why;
+	char host[256];
+	uint64_t n;
+	size_t hl;
+
+	ses->store = sg_arena_strdup(p->conf->arena, value);
+	if (strcmp(value, "memory") == 0) {
+		ses->store_kind = SG_STORE_MEMORY;
+		return 0;
+	}
+	if (strncmp(value, "redis://", 8) == 0)
+		rest = value + 8, ses->store_tls = false;
+	else if (strncmp(value, "rediss://", 9) == 0)
+		rest = value + 9, ses->store_tls = true;
+	else
+		return bad_value(p, d, value, "expected memory, redis://HOST:PORT/DB or rediss://...");
+	ses->store_kind = SG_STORE_REDIS;
+	ses->store_port = 6379;
+	ses->store_db = 0;
+	if (*rest == '[') {
+		hl = strcspn(rest + 1, "]");
+		if (rest[1 + hl] != ']')
+			return bad_value(p, d, value, "unclosed [ in the address");
+		memcpy(host, rest + 1, hl < sizeof(host) ? hl : 0);
+		rest += hl + 2;
+	} else {
+		hl = strcspn(rest, ":/");
+		if (hl >= sizeof(host))
+			return bad_value(p, d, value, "host name too long");
+		memcpy(host, rest, hl);
+		rest += hl;
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return bad_value(p, d, value, "no host in the URL");
+	host[hl] = '\0';
+	if (*rest == ':') {
+		char port[8];
+		size_t pl = strcspn(rest + 1, "/");
+
+		if (pl == 0 || pl >= sizeof(port))
+			return bad_value(p, d, value, "port must be a number from 1 to 65535");
+		memcpy(port, rest + 1, pl);
+		port[pl] = '\0';
+		if (sg_parse_uint(port, 1, 65535, &n, &why) == -1)
+			return bad_value(p, d, value, "port must be a number from 1 to 65535");
+		ses->store_port = (unsigned)n;
+		rest += 1 + pl;
+	}
+	if (*rest == '/' && rest[1] != '\0') {
+		if (sg_parse_uint(rest + 1, 0, 15, &n, &why) == -1)
+			return bad_value(p, d, value, "the database must be a number from 0 to 15");
+		ses->store_db = (unsigned)n;
+	} else if (*rest != '\0' && strcmp(rest, "/") != 0) {
+		return bad_value(p, d, value, "expected redis://HOST:PORT/DB");
+	}
+	ses->store_host = sg_arena_strdup(p->conf->arena, host);
+	return 0;
+}
+
 /* Parses a number-like value with its unit syntax and bounds. */
 static int
 parse_number(struct conf_parser *p, const struct conf_directive *d, uint64_t *out,
@@ -453,6 +573,41 @@ conf_value_parse(struct conf_parser *p, const struct conf_directive *d, void *ba
 		if (strcmp(value, "external") != 0 && strcmp(value, "backend") != 0 &&
 		    !is_authority(value))
 			return bad_value(p, d, value, "expected external, backend or HOST[:PORT]");
+		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
+		return 0;
+	case T_HEADER:
+		if (strcmp(value, "off") == 0) {
+			*(const char **)field = NULL;
+			return 0;
+		}
+		if (!is_token(value))
+			return bad_value(p, d, value, "not a header field name (or off)");
+		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
+		return 0;
+	case T_PATHS:
+		return parse_paths(p, d, field, value);
+	case T_REGEX: {
+		regex_t re;
+		int rc = regcomp(&re, value, REG_EXTENDED | REG_NOSUB);
+
+		if (rc != 0) {
+			char why_re[160];
+
+			regerror(rc, &re, why_re, sizeof(why_re));
+			return bad_value(p, d, value, why_re);
+		}
+		regfree(&re);
+		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
+		return 0;
+	}
+	case T_STORE:
+		return parse_store(p, d, base, value);
+	case T_DOMAIN:
+		if (*value == '.')
+			value++; /* RFC 6265 5.2.3: a leading dot is ignored */
+		if (*value == '\0' || !is_authority(value) || strchr(value, ':') != NULL ||
+		    strchr(value, '.') == NULL)
+			return bad_value(p, d, value, "expected a domain such as example.com");
 		*(const char **)field = sg_arena_strdup(p->conf->arena, value);
 		return 0;
 	case T_COOKIE:

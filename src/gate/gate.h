@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "http.h"
 #include "lib.h"
+#include "session.h"
 
 enum sg_route_kind {
 	SG_ROUTE_APP,     /* for an application's backend */
@@ -24,6 +25,7 @@ struct sg_route {
 	const struct sg_conf_app *app;
 	const char *path;           /* the target's path and query, origin-form */
 	const char *canon;          /* the path as Tomcat maps it (canon.c) */
+	const char *app_path;       /* canon below the app's external path: "/secure/admin" */
 	const char *backend_target; /* the target to send to the backend */
 };
 
@@ -79,5 +81,75 @@ const char *sg_gate_request_id(struct sg_http_msg *m, bool trusted, struct sg_ar
  */
 void sg_gate_rewrite_response(struct sg_http_msg *m, struct sg_arena *a,
                               const struct sg_conf_app *app);
+
+/*
+ * authz.c - who may enter which path of an app.  Paths in the config
+ * (public, passthrough, [rule] path) are matched against app_path, the
+ * canonical path below the app's external path: a pattern with * ? or [
+ * is a glob (fnmatch(3) without FNM_PATHNAME: * also matches '/'), any
+ * other pattern is a prefix that ends at a segment boundary ("/status"
+ * matches "/status" and "/status/x", never "/statusx"; "/s/" matches
+ * "/s/x").  Matching is case-sensitive, as Tomcat's mapping is.
+ */
+enum sg_authz_kind {
+	SG_AUTHZ_PUBLIC,      /* a public path: no login, no identity fields */
+	SG_AUTHZ_PASSTHROUGH, /* passthrough path with its own Authorization: untouched */
+	SG_AUTHZ_LOGIN,       /* protected: a session is needed */
+	SG_AUTHZ_ALLOW,       /* the session may enter */
+	SG_AUTHZ_STEP_UP,     /* may enter after a fresh login (the rule's step_up) */
+	SG_AUTHZ_DENY,        /* may not enter, whatever the login */
+};
+
+struct sg_authz {
+	enum sg_authz_kind kind;
+	const struct sg_conf_rule *rule; /* the [rule] that decided, or NULL: the app's lists */
+	const char *required;            /* DENY: what was missing, for the 403 page and log:
+	                                    "membership in group jira-administrators" */
+};
+
+/* True when pattern (prefix or glob, as above) matches path. */
+bool sg_gate_path_match(const char *pattern, const char *path);
+
+/* Before any session lookup: PUBLIC, PASSTHROUGH (the path is listed and m
+ * carries Authorization) or LOGIN (every other path). */
+enum sg_authz_kind sg_gate_access_class(const struct sg_conf_app *app, const char *app_path,
+                                        const struct sg_http_msg *m);
+
+/*
+ * With session s on a protected path: the app's allow_users/allow_groups
+ * (a user passes when listed in either; neither set lets everyone in),
+ * then the first [rule] of the app, in file order, whose path matches,
+ * with its own allow_users/allow_groups and step_up.  step_up asks for
+ * STEP_UP when s->auth_time is older than step_up_max_age at now.  Fills
+ * out (strings in a).
+ */
+void sg_gate_authorize(const struct sg_conf_app *app, const char *app_path,
+                       const struct sg_session *s, int64_t now, struct sg_arena *a,
+                       struct sg_authz *out);
+
+/* True for a browser's page navigation (GET or HEAD whose Accept names
+ * text/html, without X-Requested-With): it gets a redirect to the login;
+ * anything else (XHR, JSON clients, API calls) gets a 401. */
+bool sg_gate_wants_login_redirect(const struct sg_http_msg *m);
+
+/*
+ * identity.c - strip before inject.  Removes every field the gateway owns
+ * from a client's request: the server's strip_headers, every field whose
+ * name starts with strip_header_prefix, and the identity field names of
+ * every app; names compare case-insensitively with '_' and '-' alike
+ * (X_Remote_User is X-Remote-User to many backends).
+ */
+void sg_gate_strip_identity(struct sg_http_msg *m, const struct sg_conf *c);
+
+/* The groups of s that go to app's backend: those matching groups_include,
+ * at most groups_max, in s's order.  Returns the count; *out in a. */
+size_t sg_gate_filter_groups(const struct sg_conf_app *app, const struct sg_session *s,
+                             struct sg_arena *a, const char ***out);
+
+/* Sets app's identity fields (user, email, display name, groups joined by
+ * groups_separator) for s.  A value holding CR, LF, NUL or another
+ * control character is not sent (it cannot be a field value). */
+void sg_gate_add_identity(struct sg_http_msg *m, struct sg_arena *a, const struct sg_conf_app *app,
+                          const struct sg_session *s);
 
 #endif

@@ -169,6 +169,9 @@ sg_gate_route(const struct sg_conf *c, const struct sg_http_msg *m, bool tls, st
 	r->app = best;
 	r->path = path;
 	r->canon = canon;
+	r->app_path = canon + best_len;
+	if (*r->app_path == '\0')
+		r->app_path = "/";
 	r->kind = strncmp(canon + best_len, c->server.prefix, strlen(c->server.prefix)) == 0
 	              ? SG_ROUTE_GATEWAY
 	              : SG_ROUTE_APP;

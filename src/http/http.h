@@ -153,6 +153,27 @@ const char *sg_http_next_element(const char *s, size_t *n);
 /* True when a comma-separated list field holds token (case-insensitive),
  * looking at every field of that name (RFC 9110 5.6.1). */
 bool sg_http_has_token(const struct sg_http_msg *m, const char *name, const char *token);
+/* ---- cookies and forms (cookie.c) ---- */
+
+/* The value of cookie name in m's Cookie fields (RFC 6265 5.4), in a;
+ * NULL if absent.  The first one wins when it is repeated. */
+const char *sg_http_cookie_get(const struct sg_http_msg *m, const char *name, struct sg_arena *a);
+typedef void (*sg_http_cookie_cb)(const char *name, size_t nlen, const char *value, size_t vlen,
+                                  void *arg);
+/* Calls cb for every name=value pair of m's Cookie fields, in order. */
+void sg_http_cookie_each(const struct sg_http_msg *m, sg_http_cookie_cb cb, void *arg);
+/* Removes the cookies named name, or whose name starts with prefix (may be
+ * NULL), from m's Cookie fields, keeping every other pair as it was; a
+ * field left empty goes.  Returns how many pairs were removed. */
+size_t sg_http_cookie_strip(struct sg_http_msg *m, struct sg_arena *a, const char *name,
+                            const char *prefix);
+/* The decoded value of name in application/x-www-form-urlencoded text (a
+ * query or a body): '+' is a space, %XX is decoded.  NULL when absent or
+ * badly encoded (a stray '%', a decoded NUL).  In a. */
+const char *sg_http_form_get(const char *form, size_t len, const char *name, struct sg_arena *a);
+/* The query part of a request target (after '?'), or "". */
+const char *sg_http_target_query(const char *target);
+
 /* The size in bytes of the head sg_http_serialize_head would write. */
 size_t sg_http_head_size(const struct sg_http_msg *m);
 /* Appends the head of m (request or status line, fields, empty line). */

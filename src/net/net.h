@@ -95,6 +95,19 @@ int sg_net_tls_check(struct sg_conf *c, struct sg_errlist *errs);
  * one more period); the main thread calls it every tls_ticket_rotate. */
 void sg_net_rotate_ticket_keys(void);
 
+/*
+ * redis.c: the calling worker's connection to the Redis session store
+ * ([session] store = redis:// or rediss://), made on first use, with AUTH
+ * and SELECT, and made again after a failure.  Sends one command; cb is
+ * called exactly once from the worker's loop, never before this returns:
+ * with the reply (valid during the call), or with NULL when Redis cannot
+ * be reached or did not answer within store_timeout.  Only from a hook.
+ */
+struct redisReply;
+typedef void (*sg_net_redis_cb)(void *arg, struct redisReply *reply);
+void sg_net_redis_command(struct sg_request_ctx *rc, int argc, const char **argv,
+                          const size_t *lens, sg_net_redis_cb cb, void *arg);
+
 /* sd_notify(3) protocol: sends state ("READY=1", ...) to $NOTIFY_SOCKET,
  * if set.  Returns 0 when sent or not under a service manager. */
 int sg_net_notify(const char *state);

@@ -64,6 +64,7 @@ struct listener {
 
 struct backend_conn;
 struct client;
+struct redis_conn;
 
 struct worker {
 	struct sg_net *net;
@@ -76,6 +77,7 @@ struct worker {
 	size_t nlisteners;
 	struct client *clients;    /* every open client connection */
 	struct backend_conn *idle; /* the pool: idle keep-alive backend connections */
+	struct redis_conn *redis;  /* the session store's connection, or NULL */
 	size_t nidle;
 	bool draining;
 	atomic_size_t nclients;
@@ -139,5 +141,18 @@ void tunnel_client_write(struct tunnel *t);
 void tunnel_bytes(const struct tunnel *t, uint64_t *up, uint64_t *down);
 /* Frees t and closes its backend connection. */
 void tunnel_free(struct tunnel *t);
+
+/* redis.c: one connection to Redis on one event loop (plain or TLS per
+ * ses->store_tls), commands pipelined in order, each with a deadline of
+ * store_timeout; on any failure every waiting command gets NULL and the
+ * next command connects again. */
+struct redis_conn *redis_conn_new(struct event_base *base, const struct sg_conf_session *ses);
+void redis_conn_command(struct redis_conn *r, int argc, const char **argv, const size_t *lens,
+                        sg_net_redis_cb cb, void *arg);
+/* Fails what is still waiting (cb with NULL) and closes. */
+void redis_conn_free(struct redis_conn *r);
+
+/* client.c: the worker serving the request of rc (a hook's argument). */
+struct worker *client_worker_of(struct sg_request_ctx *rc);
 
 #endif

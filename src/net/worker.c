@@ -253,6 +253,10 @@ sg_net_active_connections(const struct sg_net *n)
 static void
 worker_free(struct worker *w)
 {
+	/* First: waiting commands fail now, while their clients still exist. */
+	if (w->redis != NULL)
+		redis_conn_free(w->redis);
+	w->redis = NULL;
 	client_free_all(w);
 	backend_pool_free(w);
 	listeners_close(w);
