@@ -71,7 +71,7 @@ FUZZ_CFLAGS := $(BASE_CFLAGS) $(WARN) -O1 -g -fsanitize=fuzzer-no-link,address,u
 	-fno-sanitize-recover=all
 FUZZ_OBJ := $(patsubst %.c,build/fuzz/%.o,$(SRC_LIB))
 CLANG_CHECK := $(patsubst %.c,build/clang/%.ok,$(SRC_LIB) $(SRC_MAIN) \
-	$(wildcard tests/unit/*.c tests/tools/*.c))
+	$(wildcard tests/unit/*.c tests/tools/*.c tests/daemon/*.c))
 
 .PHONY: all check demo bench install clean distclean deps-check deps-demo deps-bench unit tools \
 	fuzz clang-check format
@@ -133,6 +133,19 @@ ssogw: build/obj/src/main.o build/libssogw.a
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
+# The daemon the integration tests run: the same library, plus the
+# test-only sign-in of tests/daemon (an IdP of type test), which the
+# installed ./ssogw does not contain.
+build/test/src/main.o: src/main.c config.h build/sysconfdir.stamp
+	@mkdir -p $(@D)
+	$(call say,CC,$< [test])
+	$(Q)$(CC) $(ALL_CFLAGS) -DSG_TEST_BUILD -MMD -MP -c $< -o $@
+
+build/ssogw-test: build/test/src/main.o $(patsubst %.c,build/obj/%.o,$(wildcard tests/daemon/*.c)) \
+		build/libssogw.a
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
 # Unit tests: cmocka, built and run with AddressSanitizer and UBSan.
 build/asan/tests/%: build/asan/tests/unit/%.o build/asan/libssogw.a
 	$(call say,LINK,$@)
@@ -144,7 +157,7 @@ build/tools/%: build/obj/tests/tools/%.o build/libssogw.a
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(DEP_LIBS)
 
 unit: $(addprefix build/asan/tests/,$(UNIT_TESTS))
-tools: $(addprefix build/tools/,$(TOOLS))
+tools: $(addprefix build/tools/,$(TOOLS)) build/ssogw-test
 fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 clang-check: $(CLANG_CHECK)
 

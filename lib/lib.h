@@ -141,7 +141,7 @@ void sg_random_bytes(void *buf, size_t n);
 uint64_t sg_random_u64(void);
 
 /* crypto.c: AEAD sealing, hashes and encodings over OpenSSL's libcrypto. */
-#define SG_KEY_LEN 32     /* AES-256 and HMAC-SHA256 keys */
+#define SG_KEY_LEN 32 /* AES-256 and HMAC-SHA256 keys */
 #define SG_SHA256_LEN 32
 #define SG_SEAL_OVERHEAD 28 /* 12-byte nonce + 16-byte tag */
 /* n bytes from OpenSSL's CSPRNG (RAND_priv_bytes); fatal if it fails. */

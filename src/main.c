@@ -32,6 +32,11 @@
 #include "net.h"
 #include "pipeline.h"
 
+#ifdef SG_TEST_BUILD
+/* tests/daemon/test_idp.c: the test-only sign-in. */
+void sg_test_idp_register(void);
+#endif
+
 #ifndef SG_SYSCONFDIR
 #define SG_SYSCONFDIR "/etc"
 #endif
@@ -52,6 +57,8 @@ struct daemon {
 	struct sg_net *net;
 	struct event *signals[4];
 	struct event *watchdog;
+	struct event *tick; /* housekeeping: the session store's sweep */
+	bool pipeline_ready;
 	struct event *ticket_timer;
 	struct event *drain;
 	struct timespec drain_deadline;
@@ -286,6 +293,7 @@ reload(struct daemon *d)
 		if (!sg_net_listeners_match(d->net, next))
 			sg_log_warn("listen addresses or workers changed: they take effect after a "
 			            "restart");
+		sg_pipeline_reload(d->conf, next);
 		sg_conf_unref(d->conf);
 		d->conf = next;
 		if (apply_logging(d, next) == -1)
@@ -400,6 +408,15 @@ on_ticket_timer(evutil_socket_t fd, short what, void *arg)
 	event_add(d->ticket_timer, &tv);
 }
 
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sg_pipeline_tick();
+}
+
 /* Creates the event loop and registers signals and the watchdog timer. */
 static int
 setup_loop(struct daemon *d)
@@ -421,6 +438,12 @@ setup_loop(struct daemon *d)
 	}
 	d->ticket_timer = evtimer_new(d->base, on_ticket_timer, d);
 	on_ticket_timer(-1, 0, d);
+	d->tick = event_new(d->base, -1, EV_PERSIST, on_tick, NULL);
+	{
+		struct timeval tv = { 1, 0 };
+
+		event_add(d->tick, &tv);
+	}
 	if (wd > 0) {
 		struct timeval half = { (time_t)(wd / 2 / 1000000),
 			                (suseconds_t)(wd / 2 % 1000000) };
@@ -454,6 +477,13 @@ start(struct daemon *d)
 	}
 	if (write_pid_file(d) == -1 || drop_privileges(d->conf) == -1)
 		return -1;
+	if (sg_pipeline_init(d->conf, &errs) == -1) {
+		for (size_t i = 0; i < errs.count; i++)
+			sg_log_error("%s", errs.msg[i]);
+		sg_errlist_clear(&errs);
+		return -1;
+	}
+	d->pipeline_ready = true;
 	if (setup_loop(d) == -1 || sg_net_start(d->net) == -1)
 		return -1;
 	return 0;
@@ -465,6 +495,10 @@ teardown(struct daemon *d)
 	if (d->pid_file_written && unlink(d->conf->server.pid_file) == -1)
 		sg_log_debug("cannot remove pid file: %s", strerror(errno));
 	sg_net_free(d->net);
+	if (d->pipeline_ready)
+		sg_pipeline_shutdown(d->conf);
+	if (d->tick != NULL)
+		event_free(d->tick);
 	for (size_t i = 0; i < SG_NELEM(d->signals); i++)
 		if (d->signals[i] != NULL)
 			event_free(d->signals[i]);
@@ -487,6 +521,9 @@ main(int argc, char **argv)
 	int rc = 1;
 
 	sg_log_init("ssogw", SG_LOG_INFO);
+#ifdef SG_TEST_BUILD
+	sg_test_idp_register();
+#endif
 	parse_options(argc, argv, &d.opt);
 	if (d.opt.test_only)
 		return test_config(d.opt.conf_path);

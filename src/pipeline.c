@@ -1,13 +1,18 @@
 /*
  * pipeline.c - the data path, top to bottom.  net/ does the I/O and calls
- * the two hooks below at the two points where a decision is due:
+ * the hooks below at the points where a decision is due:
  *
  *   accept -> TLS -> parse request                      (net/client.c)
  *   -> route                  which app, or the gateway's own prefix
- *   -> session -> authorize   (with the session store: until then every
- *                             app is proxied as public)
- *   -> rewrite request        request id; client-sent identity fields out;
- *                             hop-by-hop, Host, X-Forwarded-*, Forwarded, Via
+ *                             (endpoints.c: login, logout, JWKS, replay)
+ *   -> session                public and pass-through paths need none;
+ *                             the session cookie -> the store
+ *   -> authorize              allow, deny (403), step up, or log in
+ *                             (browser: redirect; API: 401)
+ *   -> rewrite request        strip before inject: client-sent identity
+ *                             fields and gateway cookies out; hop-by-hop,
+ *                             Host, X-Forwarded-*, Forwarded, Via; then the
+ *                             session's identity; the header budget
  *   -> backend pool -> stream response                  (net/)
  *   -> rewrite response       hop-by-hop; Location, Refresh, Set-Cookie
  *   -> client                                            (net/)
@@ -17,104 +22,380 @@
  */
 #include "config.h"
 
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "gate.h"
-#include "pipeline.h"
+#include "pipeline_int.h"
 
-/* Fills act with an error page for req, and says why in the debug log. */
-static void
-respond_error(struct sg_request_ctx *rc, const struct sg_http_msg *req, int status,
-              const char *detail, struct sg_action *act)
+struct pipeline_state pipeline;
+
+/* ---- answers ---- */
+
+void
+flow_respond_error(struct sg_flow *f, int status, const char *detail)
 {
+	struct sg_request_ctx *rc = f->rc;
+
 	sg_log_debug("%s: %d %s", rc->client.addr, status, detail);
-	act->kind = SG_ACT_RESPOND;
-	sg_http_error_response(req, status, detail, rc->arena, &act->resp, &act->body);
+	f->act->kind = SG_ACT_RESPOND;
+	sg_buf_reset(&f->act->body);
+	sg_http_error_response(f->req, status, detail, rc->arena, &f->act->resp, &f->act->body);
+	sg_http_set(&f->act->resp, rc->arena, "Cache-Control", "no-store");
+}
+
+void
+flow_redirect(struct sg_flow *f, int status, const char *location)
+{
+	struct sg_http_msg *resp = &f->act->resp;
+
+	f->act->kind = SG_ACT_RESPOND;
+	sg_buf_reset(&f->act->body);
+	memset(resp, 0, sizeof(*resp));
+	resp->major = resp->minor = 1;
+	resp->status = status;
+	resp->reason = sg_http_reason(status);
+	sg_http_set(resp, f->rc->arena, "Location", location);
+	sg_http_set(resp, f->rc->arena, "Cache-Control", "no-store");
+}
+
+void
+flow_respond_body(struct sg_flow *f, int status, const char *content_type, struct sg_buf *body)
+{
+	struct sg_http_msg *resp = &f->act->resp;
+	struct sg_arena *a = f->rc->arena;
+
+	f->act->kind = SG_ACT_RESPOND;
+	memset(resp, 0, sizeof(*resp));
+	resp->major = resp->minor = 1;
+	resp->status = status;
+	resp->reason = sg_http_reason(status);
+	sg_http_set(resp, a, "Content-Type", content_type);
+	sg_http_set(resp, a, "Cache-Control", "no-store");
+	sg_http_set(resp, a, "X-Content-Type-Options", "nosniff");
+	sg_http_set(resp, a, "X-Frame-Options", "DENY");
+	sg_buf_free(&f->act->body);
+	f->act->body = *body;
+	memset(body, 0, sizeof(*body));
+}
+
+void
+flow_wait(struct sg_flow *f)
+{
+	f->act->kind = SG_ACT_WAIT;
+}
+
+void
+flow_settle(struct sg_flow *f)
+{
+	if (!f->in_hook && f->act->kind != SG_ACT_WAIT)
+		sg_net_resume(f->rc);
+}
+
+void
+flow_read_body(struct sg_flow *f, uint64_t max, sg_flow_body_cb cb)
+{
+	f->act->kind = SG_ACT_READ_BODY;
+	f->act->body_max = max;
+	f->on_body = cb;
+}
+
+const char *
+flow_app_url(struct sg_flow *f, const char *path)
+{
+	const char *base = f->r.app->url.text;
+	size_t n = strlen(base);
+
+	if (n > 0 && base[n - 1] == '/')
+		n--;
+	return sg_arena_printf(f->rc->arena, "%.*s%s", (int)n, base, path);
+}
+
+const char *
+flow_query(struct sg_flow *f, const char *name)
+{
+	const char *q = sg_http_target_query(f->req->target);
+
+	return sg_http_form_get(q, strlen(q), name, f->rc->arena);
+}
+
+void
+sg_pipeline_register_provider(int type, const struct sg_login_provider *p)
+{
+	if (type >= 0 && (size_t)type < SG_NELEM(pipeline.providers))
+		pipeline.providers[type] = p;
+}
+
+/* The store's link to Redis: the worker's connection (net/redis.c). */
+static void
+link_command(struct sg_store_link *l, int argc, const char **argv, const size_t *lens,
+             sg_store_reply_cb cb, void *arg)
+{
+	struct sg_flow *f = (struct sg_flow *)l; /* link is the first member */
+
+	sg_net_redis_command(f->rc, argc, argv, lens, cb, arg);
 }
 
 /* A request on a plain-HTTP listener: send the client to the https URL of
  * the same path (RFC 9110 15.4.2). */
 static void
-redirect_to_https(struct sg_request_ctx *rc, const struct sg_http_msg *req,
-                  const struct sg_route *r, struct sg_action *act)
+redirect_to_https(struct sg_flow *f)
 {
-	const struct sg_url *u = &r->app->url.url;
+	const struct sg_url *u = &f->r.app->url.url;
+	struct sg_arena *a = f->rc->arena;
 	const char *location =
-	    u->port == 443
-	        ? sg_arena_printf(rc->arena, "https://%s%s%s%s", u->host_is_v6 ? "[" : "", u->host,
-	                          u->host_is_v6 ? "]" : "", r->path)
-	        : sg_arena_printf(rc->arena, "https://%s%s%s:%u%s", u->host_is_v6 ? "[" : "",
-	                          u->host, u->host_is_v6 ? "]" : "", u->port, r->path);
+	    u->port == 443 ? sg_arena_printf(a, "https://%s%s%s%s", u->host_is_v6 ? "[" : "",
+	                                     u->host, u->host_is_v6 ? "]" : "", f->r.path)
+	                   : sg_arena_printf(a, "https://%s%s%s:%u%s", u->host_is_v6 ? "[" : "",
+	                                     u->host, u->host_is_v6 ? "]" : "", u->port, f->r.path);
 
-	respond_error(rc, req, 301, "This application is served over HTTPS.", act);
-	sg_http_set(&act->resp, rc->arena, "Location", location);
+	flow_respond_error(f, 301, "This application is served over HTTPS.");
+	sg_http_set(&f->act->resp, a, "Location", location);
 }
 
 /* Step: route.  Returns false when act already holds the answer. */
 static bool
-route(struct sg_request_ctx *rc, const struct sg_http_msg *req, struct sg_route *r,
-      struct sg_action *act)
+route(struct sg_flow *f)
 {
 	struct sg_err err = { 0 };
 
-	if (sg_gate_route(rc->conf, req, rc->client.tls, rc->arena, r, &err) == -1) {
-		respond_error(rc, req, err.code, err.detail, act);
+	if (sg_gate_route(f->rc->conf, f->req, f->rc->client.tls, f->rc->arena, &f->r, &err) ==
+	    -1) {
+		flow_respond_error(f, err.code, err.detail);
 		return false;
 	}
-	rc->app = r->app;
-	if (!rc->client.tls) {
-		redirect_to_https(rc, req, r, act);
-		return false;
-	}
-	if (r->kind == SG_ROUTE_GATEWAY) {
-		respond_error(rc, req, 404, "There is no gateway endpoint at this address.", act);
+	f->rc->app = f->r.app;
+	if (!f->rc->client.tls) {
+		redirect_to_https(f);
 		return false;
 	}
 	return true;
 }
 
-/* Step: rewrite request.  Strip before inject: fields the gateway owns
- * are removed before any are set.  The head must then fit the backend's
- * limit (Tomcat's maxHttpHeaderSize): better a 431 that says why than the
- * backend's bare 400.  Returns false when act holds that answer. */
-static bool
-rewrite_request(struct sg_request_ctx *rc, struct sg_http_msg *req, const struct sg_route *r,
-                struct sg_action *act)
+/* The identity JWT for s, or NULL when the app sends none. */
+static const char *
+identity_jwt(struct sg_flow *f, const struct sg_session *s)
 {
-	size_t size, limit = (size_t)r->app->backend_max_header_size;
+	const struct sg_conf_app *app = f->r.app;
+	struct sg_jose_key *key = atomic_load(&pipeline.jwt_key);
+	struct sg_jose_identity id = { 0 };
+	const char **groups;
 
-	const struct sg_conf_server *srv = &rc->conf->server;
+	if (app->identity_jwt_header == NULL || key == NULL)
+		return NULL;
+	id.iss = flow_app_url(f, f->rc->conf->server.prefix);
+	id.aud = app->url.text;
+	id.sub = s->user;
+	id.email = s->email;
+	id.name = s->display_name;
+	id.ngroups = sg_gate_filter_groups(app, s, f->rc->arena, &groups);
+	id.groups = groups;
+	id.iat = f->now;
+	id.exp = f->now + (int64_t)(app->identity_jwt_ttl_ms / 1000);
+	return sg_jose_identity_jwt(key, &id, f->rc->arena);
+}
 
-	sg_gate_strip_fields(req, &srv->strip_headers);
-	sg_gate_rewrite_request(req, rc->arena, r, &rc->client);
-	sg_http_set(req, rc->arena, "X-Request-Id", rc->request_id);
-	if (srv->via)
-		sg_gate_add_via(req, rc->arena);
+/* Step: rewrite request.  Strip before inject: fields and cookies the
+ * gateway owns are removed before any are set.  The head must then fit the
+ * backend's limit (Tomcat's maxHttpHeaderSize): better a 431 that says why
+ * than the backend's bare 400.  Returns false when act holds that answer. */
+static bool
+rewrite_request(struct sg_flow *f, const struct sg_session *s)
+{
+	const struct sg_conf *c = f->rc->conf;
+	struct sg_http_msg *req = f->req;
+	struct sg_arena *a = f->rc->arena;
+	size_t plain, size, limit = (size_t)f->r.app->backend_max_header_size;
+	const char *jwt;
+
+	sg_gate_strip_identity(req, c);
+	sg_http_cookie_strip(req, a, c->session.cookie_name,
+	                     sg_arena_printf(a, "%s_login_", c->session.cookie_name));
+	sg_gate_rewrite_request(req, a, &f->r, &f->rc->client);
+	sg_http_set(req, a, "X-Request-Id", f->rc->request_id);
+	if (c->server.via)
+		sg_gate_add_via(req, a);
+	plain = sg_http_head_size(req);
+	if (s != NULL) {
+		sg_gate_add_identity(req, a, f->r.app, s);
+		jwt = identity_jwt(f, s);
+		if (jwt != NULL)
+			sg_http_set(req, a, f->r.app->identity_jwt_header, jwt);
+	}
 	size = sg_http_head_size(req);
 	if (size > limit) {
-		respond_error(
-		    rc, req, 431,
-		    sg_arena_printf(rc->arena,
+		flow_respond_error(
+		    f, 431,
+		    sg_arena_printf(a,
 		                    "The request's header fields would be %zu bytes at the "
-		                    "application, which accepts at most %zu.",
-		                    size, limit),
-		    act);
+		                    "application, which accepts at most %zu%s.",
+		                    size, limit,
+		                    plain <= limit ? ": the group list is too long for the "
+		                                     "application (see groups_include, groups_max)"
+		                                   : ""));
 		return false;
 	}
 	return true;
+}
+
+/* Sends the request to the app's backend, with s's identity if s. */
+static void
+proxy(struct sg_flow *f, const struct sg_session *s)
+{
+	if (!rewrite_request(f, s))
+		return;
+	f->act->kind = SG_ACT_FORWARD;
+	f->act->app = f->r.app;
+	/* A WebSocket opened with a session lives no longer than the session;
+	 * one on a public path is nobody's. */
+	f->act->bind_tunnel = s != NULL && f->req->upgrade;
+}
+
+/* Step: authorize a request that has session s. */
+static void
+authorize(struct sg_flow *f, struct sg_session *s)
+{
+	struct sg_authz z;
+
+	sg_gate_authorize(f->r.app, f->r.app_path, s, f->now, f->rc->arena, &z);
+	switch (z.kind) {
+	case SG_AUTHZ_DENY:
+		sg_log_info("%s: [app %s] %s denied to user %s: needs %s (request %s)",
+		            f->rc->client.addr, f->r.app->s.name, f->r.app_path, s->user,
+		            z.required, f->rc->request_id);
+		flow_respond_error(f, 403,
+		                   sg_arena_printf(f->rc->arena,
+		                                   "User %s may not open this page: it needs %s.",
+		                                   s->user, z.required));
+		return;
+	case SG_AUTHZ_STEP_UP:
+		if (sg_gate_wants_login_redirect(f->req)) {
+			flow_start_login(f, true, f->r.path, NULL);
+			return;
+		}
+		flow_respond_error(f, 401,
+		                   "This page needs a fresh sign-in: reload it in the browser.");
+		return;
+	default:
+		proxy(f, s);
+		return;
+	}
+}
+
+/* The store answered the session lookup. */
+static void
+on_session(void *arg, enum sg_store_status st, struct sg_session *s)
+{
+	struct sg_flow *f = arg;
+
+	if (st == SG_STORE_UNAVAILABLE) {
+		sg_log_warn("%s: session store unavailable (request %s)", f->rc->client.addr,
+		            f->rc->request_id);
+		flow_respond_error(f, 503,
+		                   "The session store cannot be reached. Please try again in a "
+		                   "moment.");
+	} else if (st == SG_STORE_NOT_FOUND) {
+		flow_no_session(f);
+	} else {
+		f->session = s;
+		f->rc->user = s->user;
+		authorize(f, s);
+	}
+	flow_settle(f);
+}
+
+/* Step: session.  Public and pass-through requests need none. */
+static void
+find_session(struct sg_flow *f)
+{
+	f->access = sg_gate_access_class(f->r.app, f->r.app_path, f->req);
+	if (f->access == SG_AUTHZ_PUBLIC || f->access == SG_AUTHZ_PASSTHROUGH) {
+		proxy(f, NULL);
+		return;
+	}
+	if (!f->has_id) {
+		flow_no_session(f);
+		return;
+	}
+	flow_wait(f);
+	sg_store_get(pipeline.store, &f->link, f->skey, f->now, f->rc->arena, on_session, f);
+}
+
+/* Routes a request and walks it through the steps. */
+void
+flow_dispatch(struct sg_flow *f)
+{
+	if (!route(f))
+		return;
+	if (f->r.kind == SG_ROUTE_GATEWAY) {
+		flow_gateway(f);
+		return;
+	}
+	find_session(f);
 }
 
 static void
 on_request(struct sg_request_ctx *rc, struct sg_http_msg *req, struct sg_action *act)
 {
-	struct sg_route r;
+	struct sg_flow *f = sg_arena_alloc(rc->arena, sizeof(*f));
+	uint8_t id[SG_SESSION_ID_LEN];
 
+	memset(f, 0, sizeof(*f));
+	f->link.command = link_command;
+	f->rc = rc;
+	f->req = req;
+	f->act = act;
+	f->now = (int64_t)time(NULL);
+	rc->flow = f;
 	rc->request_id = sg_gate_request_id(req, rc->client.trusted, rc->arena);
-	if (!route(rc, req, &r, act) || !rewrite_request(rc, req, &r, act))
-		return;
-	act->kind = SG_ACT_FORWARD;
-	act->app = r.app;
+	f->has_id = sg_sso_session_id(rc->conf, req, id);
+	if (f->has_id)
+		sg_session_key_of(id, f->skey);
+	sg_wipe(id, sizeof(id));
+	f->in_hook = true;
+	flow_dispatch(f);
+	f->in_hook = false;
+}
+
+static void
+on_body(struct sg_request_ctx *rc, struct sg_http_msg *req, const struct sg_buf *body,
+        bool too_large, struct sg_action *act)
+{
+	struct sg_flow *f = rc->flow;
+
+	(void)req;
+	(void)act;
+	f->in_hook = true;
+	f->on_body(f, body, too_large);
+	f->in_hook = false;
+}
+
+/* Is the session of a bound tunnel still there?  A store that cannot be
+ * reached keeps the tunnel: an outage must not cut every editor off. */
+static void
+on_tunnel_session(void *arg, enum sg_store_status st, struct sg_session *s)
+{
+	struct sg_flow *f = arg;
+
+	(void)s;
+	sg_arena_free(f->check_arena);
+	f->check_arena = NULL;
+	sg_net_tunnel_verdict(f->rc, st != SG_STORE_NOT_FOUND);
+}
+
+/* The check does not touch the session: an open tunnel alone must not
+ * keep it from its idle timeout.  Its copy goes to an arena of its own, so
+ * that a tunnel open for days does not grow the request's. */
+static void
+on_tunnel_check(struct sg_request_ctx *rc)
+{
+	struct sg_flow *f = rc->flow;
+
+	f->check_arena = sg_arena_new();
+	sg_store_peek(pipeline.store, &f->link, f->skey, (int64_t)time(NULL), f->check_arena,
+	              on_tunnel_session, f);
 }
 
 /* Step: rewrite response. */
@@ -154,7 +435,9 @@ format_combined(struct sg_buf *b, const struct sg_request_ctx *rc,
 {
 	const struct sg_http_msg *req = f->req;
 
-	sg_buf_printf(b, "%s - - [%s] \"", rc->client.addr, when);
+	sg_buf_printf(b, "%s - ", rc->client.addr);
+	combined_escape(b, rc->user);
+	sg_buf_printf(b, " [%s] \"", when);
 	if (req != NULL) {
 		combined_escape(b, req->method);
 		sg_buf_puts(b, " ");
@@ -189,9 +472,17 @@ format_json(struct sg_buf *b, const struct sg_request_ctx *rc, const struct sg_e
 	sg_buf_json_escape(b, req ? f->target : "");
 	sg_buf_printf(b,
 	              "\",\"status\":%d,\"bytes_in\":%llu,\"bytes_out\":%llu,"
-	              "\"time_ms\":%.3f,\"backend_ms\":%.3f,\"user\":null,\"request_id\":\"",
+	              "\"time_ms\":%.3f,\"backend_ms\":%.3f,\"user\":",
 	              f->status, (unsigned long long)f->bytes_in, (unsigned long long)f->bytes_out,
 	              f->total_ms, f->backend_ms < 0 ? 0.0 : f->backend_ms);
+	if (rc->user != NULL) {
+		sg_buf_puts(b, "\"");
+		sg_buf_json_escape(b, rc->user);
+		sg_buf_puts(b, "\"");
+	} else {
+		sg_buf_puts(b, "null");
+	}
+	sg_buf_puts(b, ",\"request_id\":\"");
 	sg_buf_json_escape(b, rc->request_id ? rc->request_id : "");
 	sg_buf_printf(b, "\",\"aborted\":%s}\n", f->aborted ? "true" : "false");
 }
@@ -219,10 +510,136 @@ on_done(struct sg_request_ctx *rc, const struct sg_exchange_facts *f)
 	sg_buf_free(&line);
 }
 
+/* ---- what the hooks share ---- */
+
+/* The state file of the memory store, or NULL without state_dir. */
+static const char *
+state_file(const struct sg_conf *c, char *buf, size_t n)
+{
+	if (c->session.state_dir == NULL || !sg_store_is_memory(pipeline.store))
+		return NULL;
+	snprintf(buf, n, "%s/sessions.state", c->session.state_dir);
+	return buf;
+}
+
+/* Reads the sessions a previous run left; any problem is logged, never
+ * fatal: the worst case is that users sign in again. */
+static void
+restore_sessions(const struct sg_conf *c)
+{
+	struct sg_errlist errs = { 0 };
+	char buf[4096];
+	const char *path = state_file(c, buf, sizeof(buf));
+	long n;
+
+	if (path == NULL)
+		return;
+	n = sg_store_load(pipeline.store, path, pipeline.keys.state, (int64_t)time(NULL), &errs);
+	if (n >= 0)
+		sg_log_info("restored %ld sessions from %s", n, path);
+	for (size_t i = 0; i < errs.count; i++)
+		sg_log_warn("session state not restored: %s", errs.msg[i]);
+	sg_errlist_clear(&errs);
+}
+
+int
+sg_pipeline_init(const struct sg_conf *c, struct sg_errlist *errs)
+{
+	if (sg_sso_keys_load(c, &pipeline.keys, errs) == -1)
+		return -1;
+	if (c->server.signing_key_file != NULL) {
+		struct sg_jose_key *k = sg_jose_key_load(c->server.signing_key_file, errs);
+
+		if (k == NULL)
+			return -1;
+		atomic_store(&pipeline.jwt_key, k);
+	}
+	pipeline.store = sg_store_new(c, errs);
+	if (pipeline.store == NULL)
+		return -1;
+	restore_sessions(c);
+	return 0;
+}
+
+/* Keys replaced by a reload: a worker may still be signing with one, so
+ * they are freed at exit only (one per reload that changed the key). */
+static struct sg_jose_key **retired_keys;
+static size_t retired_count;
+
+void
+sg_pipeline_reload(const struct sg_conf *old, const struct sg_conf *c)
+{
+	struct sg_errlist errs = { 0 };
+
+	sg_store_reconfigure(pipeline.store, c);
+	if (old->session.store_kind != c->session.store_kind ||
+	    strcmp(old->session.store, c->session.store) != 0)
+		sg_log_warn("the session store changed: it takes effect after a restart");
+	if (c->server.signing_key_file != NULL) {
+		struct sg_jose_key *k = sg_jose_key_load(c->server.signing_key_file, &errs);
+
+		if (k != NULL) {
+			struct sg_jose_key *prev = atomic_exchange(&pipeline.jwt_key, k);
+
+			if (prev != NULL) {
+				retired_keys = sg_xrealloc(retired_keys, (retired_count + 1) *
+				                                             sizeof(*retired_keys));
+				retired_keys[retired_count++] = prev;
+			}
+		}
+		for (size_t i = 0; i < errs.count; i++)
+			sg_log_error("keeping the previous signing key: %s", errs.msg[i]);
+		sg_errlist_clear(&errs);
+	}
+}
+
+void
+sg_pipeline_tick(void)
+{
+	static time_t last;
+	time_t now = time(NULL);
+	size_t n;
+
+	if (pipeline.store == NULL || now - last < 5)
+		return;
+	last = now;
+	n = sg_store_sweep(pipeline.store, (int64_t)now);
+	if (n > 0)
+		sg_log_debug("%zu expired sessions removed", n);
+}
+
+void
+sg_pipeline_shutdown(const struct sg_conf *c)
+{
+	struct sg_errlist errs = { 0 };
+	char buf[4096];
+	const char *path = state_file(c, buf, sizeof(buf));
+
+	if (path != NULL) {
+		if (sg_store_save(pipeline.store, path, pipeline.keys.state, (int64_t)time(NULL),
+		                  &errs) == 0)
+			sg_log_info("%zu sessions saved to %s", sg_store_count(pipeline.store),
+			            path);
+		for (size_t i = 0; i < errs.count; i++)
+			sg_log_error("sessions not saved: %s", errs.msg[i]);
+		sg_errlist_clear(&errs);
+	}
+	sg_store_free(pipeline.store);
+	pipeline.store = NULL;
+	sg_jose_key_free(atomic_exchange(&pipeline.jwt_key, NULL));
+	for (size_t i = 0; i < retired_count; i++)
+		sg_jose_key_free(retired_keys[i]);
+	free(retired_keys);
+	retired_keys = NULL;
+	retired_count = 0;
+	sg_wipe(&pipeline.keys, sizeof(pipeline.keys));
+}
+
 const struct sg_net_hooks *
 sg_pipeline_hooks(void)
 {
-	static const struct sg_net_hooks hooks = { on_request, on_response, on_done };
+	static const struct sg_net_hooks hooks = { on_request, on_response, on_done, on_body,
+		                                   on_tunnel_check };
 
 	return &hooks;
 }

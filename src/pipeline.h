@@ -9,4 +9,17 @@
 /* The hooks that route, authorize and rewrite every request and response. */
 const struct sg_net_hooks *sg_pipeline_hooks(void);
 
+/* Builds what the hooks share: the session store, the keys derived from
+ * session_key_file, the identity JWT key; reads the state file back (after
+ * the privilege drop, so that the daemon's user owns what it writes).
+ * 0, or -1 with errs. */
+int sg_pipeline_init(const struct sg_conf *c, struct sg_errlist *errs);
+/* Takes what a reloaded snapshot may change without a restart (store
+ * limits, the JWT key); names in the log what needs a restart. */
+void sg_pipeline_reload(const struct sg_conf *old, const struct sg_conf *c);
+/* Housekeeping every few seconds (the memory store's sweep). */
+void sg_pipeline_tick(void);
+/* At exit, once the workers have stopped: writes the state file. */
+void sg_pipeline_shutdown(const struct sg_conf *c);
+
 #endif

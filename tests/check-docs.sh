@@ -16,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 # ssogw.conf(5): `.SS "[server]"` opens a section; a `.TP` followed by
 # `.B name` documents one directive.
 awk '
-	/^\.SS/ { if (match($0, /\[(server|session|app|idp)/)) sect = substr($0, RSTART + 1, RLENGTH - 1); else sect = ""; next }
+	/^\.SS/ { if (match($0, /\[(server|session|app|idp|rule)/)) sect = substr($0, RSTART + 1, RLENGTH - 1); else sect = ""; next }
 	/^\.TP/ { tp = 1; next }
 	tp && /^\.B [a-z_]+[ \t]*$/ { if (sect != "") print sect "." $2; tp = 0; next }
 	{ tp = 0 }
@@ -25,7 +25,7 @@ awk '
 # etc/ssogw.conf: `[section ...]` opens a section; `key = value`, commented
 # out or not, names a directive.
 awk '
-	/^[ \t]*\[/ { if (match($0, /\[(server|session|app|idp)/)) sect = substr($0, RSTART + 1, RLENGTH - 1); next }
+	/^[ \t#;]*\[/ { if (match($0, /\[(server|session|app|idp|rule)/)) sect = substr($0, RSTART + 1, RLENGTH - 1); next }
 	/^[ \t#;]*[a-z_]+[ \t]*=/ { line = $0; sub(/^[ \t#;]*/, "", line); sub(/[ \t]*=.*/, "", line); if (sect != "") print sect "." line }
 ' "$sample" | sort -u >"$tmp/sample"
 

@@ -12,7 +12,7 @@ module_of() {
 	case "$1" in
 	lib/*) echo lib ;;
 	src/main.c) echo main ;;
-	src/pipeline.*) echo pipeline ;;
+	src/pipeline.* | src/pipeline_int.h | src/endpoints.c) echo pipeline ;;
 	src/*/*) echo "$1" | cut -d/ -f2 ;;
 	*) echo "?" ;;
 	esac
@@ -40,7 +40,7 @@ allowed() { # module -> modules it may include (besides itself)
 owner_of() {
 	case "$1" in
 	lib.h) echo lib ;;
-	pipeline.h) echo pipeline ;;
+	pipeline.h | pipeline_int.h) echo pipeline ;;
 	*)
 		f=$(ls src/*/"$1" 2>/dev/null | head -n 1)
 		[ -n "$f" ] && module_of "$f" || echo "?"

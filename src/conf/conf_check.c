@@ -311,7 +311,8 @@ check_session(struct conf_parser *p)
 	if (ses->store_ca_file != NULL && !ses->store_tls)
 		conf_error(p, sg_conf_line(s, "store_ca_file"),
 		           "store_ca_file: the store is not rediss://");
-	if (ses->session_key_file == NULL && (ses->state_dir != NULL || ses->store_kind == SG_STORE_REDIS))
+	if (ses->session_key_file == NULL &&
+	    (ses->state_dir != NULL || ses->store_kind == SG_STORE_REDIS))
 		conf_error(p, s->line ? s->line : 0,
 		           "[session]: state_dir and a redis store need session_key_file, so that "
 		           "what one process sealed another can open");

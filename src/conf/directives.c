@@ -75,8 +75,8 @@ const struct conf_directive conf_directives[] = {
 	{SECT_SERVER, "signing_key_file", T_PATH, SRV(signing_key_file), NULL, 0, 0, 0, NULL},
 
 	{SECT_SESSION, "cookie_name", T_COOKIE, SES(cookie_name), "ssogw_session", 0, 0, 0, NULL},
-	{SECT_SESSION, "idle_timeout", T_DURATION, SES(idle_timeout_ms), "1h", 0, MIN, 365 * DAY, NULL},
-	{SECT_SESSION, "absolute_timeout", T_DURATION, SES(absolute_timeout_ms), "10h", 0, MIN, 365 * DAY, NULL},
+	{SECT_SESSION, "idle_timeout", T_DURATION, SES(idle_timeout_ms), "1h", 0, SEC, 365 * DAY, NULL},
+	{SECT_SESSION, "absolute_timeout", T_DURATION, SES(absolute_timeout_ms), "10h", 0, SEC, 365 * DAY, NULL},
 	{SECT_SESSION, "max_sessions", T_UINT, SES(max_sessions), "100000", 0, 1, 100000000, NULL},
 	{SECT_SESSION, "cookie_domain", T_DOMAIN, SES(cookie_domain), NULL, 0, 0, 0, NULL},
 	{SECT_SESSION, "store", T_STORE, SES(store), "memory", 0, 0, 0, NULL},
@@ -376,8 +376,9 @@ parse_paths(struct conf_parser *p, const struct conf_directive *d, struct sg_con
 	parse_list(p, d, l, value);
 	for (size_t i = before; i < l->count; i++)
 		if (l->v[i][0] != '/' || strpbrk(l->v[i], "\"\\<>^`{|}") != NULL)
-			return bad_value(p, d, l->v[i],
-			                 "a path must start with '/' and hold no \" \\ < > ^ ` { | }");
+			return bad_value(
+			    p, d, l->v[i],
+			    "a path must start with '/' and hold no \" \\ < > ^ ` { | }");
 	return 0;
 }
 
@@ -402,8 +403,8 @@ parse_store(struct conf_parser *p, const struct conf_directive *d, void *base, c
 	else if (strncmp(value, "rediss://", 9) == 0)
 		rest = value + 9, ses->store_tls = true;
 	else
-		return bad_value(p, d, value, "expected memory, redis://HOST:PORT/DB or rediss://...");
-	ses->store_kind = SG_STORE_REDIS;
+		return bad_value(p, d, value,
+		                 "expected memory, redis://HOST:PORT/DB or rediss://...");
 	ses->store_port = 6379;
 	ses->store_db = 0;
 	if (*rest == '[') {
@@ -443,6 +444,7 @@ parse_store(struct conf_parser *p, const struct conf_directive *d, void *base, c
 		return bad_value(p, d, value, "expected redis://HOST:PORT/DB");
 	}
 	ses->store_host = sg_arena_strdup(p->conf->arena, host);
+	ses->store_kind = SG_STORE_REDIS; /* only now: a bad URL leaves it as it was */
 	return 0;
 }
 

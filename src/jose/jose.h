@@ -26,11 +26,11 @@ void sg_jose_key_free(struct sg_jose_key *k);
 const char *sg_jose_key_alg(const struct sg_jose_key *k);
 
 struct sg_jose_identity {
-	const char *iss; /* the gateway: the app's external URL + prefix */
-	const char *aud; /* the app's external URL */
-	const char *sub; /* the user id */
-	const char *email;        /* may be NULL: the claim is left out */
-	const char *name;         /* may be NULL */
+	const char *iss;   /* the gateway: the app's external URL + prefix */
+	const char *aud;   /* the app's external URL */
+	const char *sub;   /* the user id */
+	const char *email; /* may be NULL: the claim is left out */
+	const char *name;  /* may be NULL */
 	const char *const *groups;
 	size_t ngroups;
 	int64_t iat, exp;

@@ -24,6 +24,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -75,6 +76,10 @@ struct client {
 	bool resp_chunked; /* re-chunk the response body toward the client */
 	bool resp_done;
 	bool retried;
+	bool waiting;       /* the request hook went asynchronous (SG_ACT_WAIT) */
+	bool close_pending; /* the connection ended while waiting: close on resume */
+	bool reading_body;  /* SG_ACT_READ_BODY: the gateway reads the body itself */
+	struct sg_buf gw_body;
 	unsigned client_minor;     /* the client's HTTP/1.x (the hook rewrites req's) */
 	const char *client_target; /* the client's target (likewise), in the arena */
 	/* For the access log. */
@@ -86,6 +91,7 @@ struct client {
 };
 
 static void read_head(struct client *c);
+static void act(struct client *c);
 static void client_close(struct client *c);
 static void start_tunnel(struct client *c);
 static void end_exchange(struct client *c);
@@ -122,6 +128,8 @@ open_exchange(struct client *c)
 	c->rc.client = c->info;
 	c->rc.app = NULL;
 	c->rc.request_id = NULL;
+	c->rc.user = NULL;
+	c->rc.flow = NULL;
 }
 
 /* Hands the exchange's facts to the done hook (the access log), once. */
@@ -176,6 +184,7 @@ exchange_free(struct client *c)
 	tunnel_free(c->tunnel);
 	c->tunnel = NULL;
 	sg_buf_free(&c->act.body);
+	sg_buf_free(&c->gw_body);
 	sg_buf_free(&c->head);
 	sg_arena_free(c->arena);
 	c->arena = NULL;
@@ -184,6 +193,7 @@ exchange_free(struct client *c)
 	memset(&c->act, 0, sizeof(c->act));
 	c->forwarding = c->req_chunked = c->req_done = c->resp_started = false;
 	c->resp_chunked = c->resp_done = c->retried = false;
+	c->reading_body = false;
 	c->client_target = NULL; /* it lived in the arena */
 	c->req_bytes = 0;
 }
@@ -212,6 +222,14 @@ client_close(struct client *c)
 {
 	struct worker *w = c->w;
 
+	if (c->waiting) {
+		/* The hook's pending callback still points into this exchange:
+		 * free it when it arrives (sg_net_resume). */
+		c->close_pending = true;
+		event_del(c->timer);
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+		return;
+	}
 	report_done(c, !c->resp_done);
 	exchange_free(c);
 	if (c->prev != NULL)
@@ -526,6 +544,8 @@ start_tunnel(struct client *c)
 	c->tunnel = tunnel_start(c->bev, c->be, conf_of(c)->server.tunnel_idle_timeout_ms,
 	                         on_tunnel_done, c);
 	c->be = NULL; /* the tunnel's now */
+	if (c->act.bind_tunnel && c->w->net->hooks.tunnel_check != NULL)
+		arm_timer(c, SG_NET_TUNNEL_CHECK_MS);
 }
 
 /* Reads response heads: interim 1xx ones are passed on or dropped, the
@@ -712,9 +732,14 @@ forward(struct client *c)
 		return;
 	}
 	c->forwarding = true;
-	c->req_chunked = c->req.framing == SG_BODY_CHUNKED;
-	c->req_done = c->req.framing == SG_BODY_NONE;
+	c->req_chunked = c->req.framing == SG_BODY_CHUNKED && !c->act.own_body;
+	c->req_done = c->req.framing == SG_BODY_NONE || c->act.own_body;
 	sg_http_serialize_head(&c->req, &c->head);
+	if (c->act.own_body) {
+		/* Part of the head buffer, so that a retry sends it again. */
+		sg_buf_append(&c->head, c->act.body.data ? c->act.body.data : "", c->act.body.len);
+		c->req_bytes = c->act.body.len;
+	}
 	/* A client that stops reading the response must not hold us: writes
 	 * to it time out even when there is no body to read. */
 	client_timeouts(c, !c->req_done);
@@ -753,15 +778,154 @@ start_exchange(struct client *c, const char *head, size_t len)
 	c->keep_alive =
 	    c->req.keep_alive && !c->w->draining && conf_of(c)->server.keepalive_timeout_ms > 0;
 	c->w->net->hooks.request(&c->rc, &c->req, &c->act);
-	if (c->act.kind == SG_ACT_FORWARD) {
-		forward(c);
+	act(c);
+}
+
+/* ---- the gateway's own reading of a request body (SG_ACT_READ_BODY) ---- */
+
+static void
+on_gateway_body_data(const char *data, size_t len, void *arg)
+{
+	struct client *c = arg;
+
+	c->req_bytes += len;
+	if (c->gw_body.len + len <= c->act.body_max)
+		sg_buf_append(&c->gw_body, data, len);
+}
+
+/* Hands the body read so far (or the news that it is too large) to the
+ * body hook and acts on its answer. */
+static void
+gateway_body_done(struct client *c, bool too_large)
+{
+	c->reading_body = false;
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	if (too_large)
+		c->keep_alive = false; /* the rest of the body is not read */
+	memset(&c->act.resp, 0, sizeof(c->act.resp));
+	c->act.kind = SG_ACT_RESPOND;
+	c->w->net->hooks.body(&c->rc, &c->req, &c->gw_body, too_large, &c->act);
+	act(c);
+}
+
+/* Reads the request body into gw_body, up to body_max. */
+static void
+read_gateway_body(struct client *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	while (!c->req_done && evbuffer_get_length(in) > 0) {
+		struct evbuffer_iovec v;
+		struct sg_err err = { 0 };
+		size_t used;
+		enum sg_http_body_rc rc;
+
+		evbuffer_peek(in, -1, NULL, &v, 1);
+		rc = sg_http_parser_body(c->req_parser, v.iov_base, v.iov_len, &used,
+		                         on_gateway_body_data, c, &err);
+		evbuffer_drain(in, used);
+		if (rc == SG_BODY_ERROR) {
+			c->no_linger = true;
+			c->reading_body = false;
+			respond_error(c, 400, err.detail, true);
+			return;
+		}
+		if (c->req_bytes > c->act.body_max) {
+			gateway_body_done(c, true);
+			return;
+		}
+		if (rc == SG_BODY_DONE)
+			c->req_done = true;
+	}
+	if (c->req_done)
+		gateway_body_done(c, false);
+}
+
+/* Starts reading the body for the gateway itself. */
+static void
+start_gateway_body(struct client *c)
+{
+	if (c->req.framing == SG_BODY_NONE) {
+		c->req_done = true;
+		gateway_body_done(c, false);
 		return;
 	}
-	if (c->req.framing != SG_BODY_NONE)
+	if (c->req.framing == SG_BODY_LENGTH && c->req.content_length > c->act.body_max) {
+		gateway_body_done(c, true);
+		return;
+	}
+	c->reading_body = true;
+	if (c->req.expect_continue)
+		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	client_timeouts(c, true);
+	bufferevent_enable(c->bev, EV_READ);
+	read_gateway_body(c);
+}
+
+/* Carries out the action a hook chose. */
+static void
+act(struct client *c)
+{
+	switch (c->act.kind) {
+	case SG_ACT_FORWARD:
+		forward(c);
+		return;
+	case SG_ACT_WAIT:
+		c->waiting = true;
+		return;
+	case SG_ACT_READ_BODY:
+		start_gateway_body(c);
+		return;
+	case SG_ACT_RESPOND:
+		break;
+	}
+	if (c->req.framing != SG_BODY_NONE && !c->req_done)
 		c->keep_alive = false; /* its body is not read: the connection cannot go on */
 	send_response(c, &c->act.resp, &c->act.body);
 	if (!c->keep_alive)
 		close_after_flush(c);
+}
+
+struct worker *
+client_worker_of(struct sg_request_ctx *rc)
+{
+	struct client *c = (struct client *)((char *)rc - offsetof(struct client, rc));
+
+	return c->w;
+}
+
+void
+sg_net_tunnel_verdict(struct sg_request_ctx *rc, bool alive)
+{
+	struct client *c = (struct client *)((char *)rc - offsetof(struct client, rc));
+
+	c->waiting = false;
+	if (c->close_pending) {
+		client_close(c);
+		return;
+	}
+	if (c->state != CS_TUNNEL || c->tunnel == NULL)
+		return;
+	if (alive) {
+		arm_timer(c, SG_NET_TUNNEL_CHECK_MS);
+		return;
+	}
+	sg_log_info("%s: closing the WebSocket tunnel to [app %s] of user %s: the session ended",
+	            c->addr, c->rc.app->s.name, c->rc.user ? c->rc.user : "-");
+	tunnel_end_policy(c->tunnel, "session ended");
+}
+
+void
+sg_net_resume(struct sg_request_ctx *rc)
+{
+	struct client *c = (struct client *)((char *)rc - offsetof(struct client, rc));
+
+	c->waiting = false;
+	if (c->close_pending) {
+		client_close(c);
+		return;
+	}
+	act(c);
 }
 
 /* Reads a request head as far as it has arrived. */
@@ -831,6 +995,8 @@ on_client_read(struct bufferevent *bev, void *arg)
 		tunnel_client_read(c->tunnel);
 	else if (c->state == CS_EXCHANGE && c->forwarding && !c->req_done && c->be != NULL)
 		pump_request_body(c);
+	else if (c->state == CS_EXCHANGE && c->reading_body)
+		read_gateway_body(c);
 }
 
 static void
@@ -884,6 +1050,13 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (c->state == CS_TUNNEL) {
+		/* A bound tunnel's check; the answer comes to
+		 * sg_net_tunnel_verdict, maybe before this returns. */
+		c->waiting = true;
+		c->w->net->hooks.tunnel_check(&c->rc);
+		return;
+	}
 	if (c->state == CS_HEAD && c->head_started &&
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
 		c->state = CS_EXCHANGE;
@@ -973,6 +1146,9 @@ client_drain_all(struct worker *w)
 void
 client_free_all(struct worker *w)
 {
-	while (w->clients != NULL)
+	/* The loop has stopped: no callback can come for a waiting client. */
+	while (w->clients != NULL) {
+		w->clients->waiting = false;
 		client_close(w->clients);
+	}
 }

@@ -24,6 +24,8 @@ struct sg_request_ctx {
 	struct sg_client_info client;
 	const struct sg_conf_app *app; /* set by the request hook */
 	const char *request_id;        /* set by the request hook */
+	const char *user;              /* the session's user, for the access log */
+	void *flow;                    /* the hooks' own state of this request */
 };
 
 /* What happened in one exchange, for the access log. */
@@ -40,15 +42,24 @@ struct sg_exchange_facts {
 };
 
 enum sg_action_kind {
-	SG_ACT_RESPOND, /* send resp and body */
-	SG_ACT_FORWARD, /* send the (rewritten) request to app's backend */
+	SG_ACT_RESPOND,   /* send resp and body */
+	SG_ACT_FORWARD,   /* send the (rewritten) request to app's backend */
+	SG_ACT_WAIT,      /* the hook went asynchronous (the session store): it
+	                     fills the action later and calls sg_net_resume */
+	SG_ACT_READ_BODY, /* read the request body (at most body_max bytes) and
+	                     hand it to the body hook */
 };
 
 struct sg_action {
 	enum sg_action_kind kind;
 	struct sg_http_msg resp; /* SG_ACT_RESPOND */
-	struct sg_buf body;      /* SG_ACT_RESPOND; owned by net/ */
+	struct sg_buf body;      /* SG_ACT_RESPOND; SG_ACT_FORWARD with own_body; owned by net/ */
 	const struct sg_conf_app *app;
+	bool own_body;     /* SG_ACT_FORWARD: send body instead of the client's (already
+	                      read); the request's framing fields must say so */
+	uint64_t body_max; /* SG_ACT_READ_BODY */
+	bool bind_tunnel;  /* SG_ACT_FORWARD: a tunnel this opens lives only as long
+	                      as the tunnel_check hook says (a session) */
 };
 
 struct sg_net_hooks {
@@ -58,7 +69,27 @@ struct sg_net_hooks {
 	void (*response)(struct sg_request_ctx *rc, struct sg_http_msg *resp);
 	/* The exchange is over (the access log). */
 	void (*done)(struct sg_request_ctx *rc, const struct sg_exchange_facts *f);
+	/* The body asked for with SG_ACT_READ_BODY has been read (too_large:
+	 * it is longer than body_max and was not read, or not all of it);
+	 * decides again, as the request hook does. */
+	void (*body)(struct sg_request_ctx *rc, struct sg_http_msg *req, const struct sg_buf *body,
+	             bool too_large, struct sg_action *act);
+	/* Every SG_NET_TUNNEL_CHECK_MS while a bound tunnel is open: is what
+	 * it is bound to still there?  Answers with sg_net_tunnel_verdict, now
+	 * or later. */
+	void (*tunnel_check)(struct sg_request_ctx *rc);
 };
+
+#define SG_NET_TUNNEL_CHECK_MS 2000
+
+/* The answer to tunnel_check: when !alive, the client gets a WebSocket
+ * close frame 1008 (policy violation, RFC 6455 7.4.1) and both connections
+ * close. */
+void sg_net_tunnel_verdict(struct sg_request_ctx *rc, bool alive);
+
+/* Goes on with a request whose hook answered SG_ACT_WAIT, once the action
+ * it was given is filled.  Only on the request's worker thread. */
+void sg_net_resume(struct sg_request_ctx *rc);
 
 struct sg_net;
 

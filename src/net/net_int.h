@@ -141,6 +141,10 @@ void tunnel_client_write(struct tunnel *t);
 void tunnel_bytes(const struct tunnel *t, uint64_t *up, uint64_t *down);
 /* Frees t and closes its backend connection. */
 void tunnel_free(struct tunnel *t);
+/* What the tunnel was bound to is gone: stops reading the backend, sends
+ * the client a close frame (code 1008) at the next frame boundary it can
+ * reach, and ends the tunnel (done is called). */
+void tunnel_end_policy(struct tunnel *t, const char *why);
 
 /* redis.c: one connection to Redis on one event loop (plain or TLS per
  * ses->store_tls), commands pipelined in order, each with a deadline of

@@ -51,12 +51,12 @@ struct sg_session {
 	const char *email;
 	const char **groups;
 	size_t ngroups;
-	const char *idp; /* the [idp] section's name */
-	int protocol;    /* enum sg_session_protocol */
-	int64_t auth_time;  /* when the IdP authenticated the user */
-	int64_t created;    /* when the gateway made this session */
-	int64_t expires;    /* the absolute timeout */
-	int64_t last_seen;  /* the idle timeout runs from here */
+	const char *idp;   /* the [idp] section's name */
+	int protocol;      /* enum sg_session_protocol */
+	int64_t auth_time; /* when the IdP authenticated the user */
+	int64_t created;   /* when the gateway made this session */
+	int64_t expires;   /* the absolute timeout */
+	int64_t last_seen; /* the idle timeout runs from here */
 	/* For logout. */
 	const char *saml_name_id;
 	const char *saml_name_id_format;
@@ -134,6 +134,10 @@ bool sg_store_is_memory(const struct sg_store *st);
  */
 void sg_store_get(struct sg_store *st, struct sg_store_link *l, const uint8_t *key, int64_t now,
                   struct sg_arena *a, sg_store_get_cb cb, void *arg);
+/* The same without the touch: for checks that are not the user's doing
+ * (is the session of an open WebSocket still there?). */
+void sg_store_peek(struct sg_store *st, struct sg_store_link *l, const uint8_t *key, int64_t now,
+                   struct sg_arena *a, sg_store_get_cb cb, void *arg);
 /* Adds s (new key) with its indexes; the memory store may evict the oldest
  * sessions to stay within max_sessions, with a warning in the log. */
 void sg_store_put(struct sg_store *st, struct sg_store_link *l, const struct sg_session *s,
@@ -152,9 +156,10 @@ void sg_store_blob_put(struct sg_store *st, struct sg_store_link *l, const uint8
 void sg_store_blob_take(struct sg_store *st, struct sg_store_link *l, const uint8_t *key,
                         int64_t now, sg_store_blob_cb cb, void *arg);
 /* Sets a one-time mark until expires: SG_STORE_OK the first time,
- * SG_STORE_NOT_FOUND when it was already set (a replay). */
+ * SG_STORE_NOT_FOUND when it was already set and is not expired at now (a
+ * replay).  Blob and mark keys are SG_SHA256_LEN bytes. */
 void sg_store_mark_once(struct sg_store *st, struct sg_store_link *l, const uint8_t *key,
-                        int64_t expires, sg_store_done_cb cb, void *arg);
+                        int64_t now, int64_t expires, sg_store_done_cb cb, void *arg);
 
 /* Memory store only (no-ops for redis). */
 /* Removes what has expired by now; returns how many sessions went. */
@@ -163,8 +168,8 @@ size_t sg_store_sweep(struct sg_store *st, int64_t now);
 size_t sg_store_count(const struct sg_store *st);
 /* Writes every live session to path (mode 0600, a temporary file renamed
  * over it), sealed under key.  0, or -1 with errs. */
-int sg_store_save(struct sg_store *st, const char *path, const uint8_t key[SG_KEY_LEN],
-                  int64_t now, struct sg_errlist *errs);
+int sg_store_save(struct sg_store *st, const char *path, const uint8_t key[SG_KEY_LEN], int64_t now,
+                  struct sg_errlist *errs);
 /* Reads a state file written by sg_store_save, dropping what expired.
  * Returns the number of sessions restored, or -1 with errs (missing,
  * corrupt, sealed under another key): the store is left as it was. */

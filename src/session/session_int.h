@@ -17,8 +17,10 @@ struct store_limits {
 };
 
 struct store_ops {
+	/* touch: write last_seen back when it is touch_interval old (a use);
+	 * without it, a look that is not the user's doing (sg_store_peek). */
 	void (*get)(struct sg_store *st, struct sg_store_link *l, const uint8_t *key, int64_t now,
-	            struct sg_arena *a, sg_store_get_cb cb, void *arg);
+	            bool touch, struct sg_arena *a, sg_store_get_cb cb, void *arg);
 	void (*put)(struct sg_store *st, struct sg_store_link *l, const struct sg_session *s,
 	            sg_store_done_cb cb, void *arg);
 	void (*del)(struct sg_store *st, struct sg_store_link *l, const uint8_t *key,
@@ -30,14 +32,15 @@ struct store_ops {
 	void (*blob_take)(struct sg_store *st, struct sg_store_link *l, const uint8_t *key,
 	                  int64_t now, sg_store_blob_cb cb, void *arg);
 	void (*mark_once)(struct sg_store *st, struct sg_store_link *l, const uint8_t *key,
-	                  int64_t expires, sg_store_done_cb cb, void *arg);
+	                  int64_t now, int64_t expires, sg_store_done_cb cb, void *arg);
 	void (*free)(struct sg_store *st);
 };
 
 struct sg_store {
 	const struct store_ops *ops;
-	struct store_limits limits; /* written by sg_store_reconfigure, under the back end's locks */
-	void *impl;                 /* the back end's own state */
+	struct store_limits
+	    limits; /* written by sg_store_reconfigure, under the back end's locks */
+	void *impl; /* the back end's own state */
 };
 
 /* store_memory.c */

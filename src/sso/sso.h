@@ -82,8 +82,7 @@ const char *sg_sso_login_cookie(const struct sg_conf *c, const uint8_t key[SG_KE
 size_t sg_sso_login_cookies_to_drop(const struct sg_conf *c, const struct sg_http_msg *m,
                                     struct sg_arena *a, const char ***out);
 /* The Set-Cookie value that deletes ref's login-state cookie. */
-const char *sg_sso_login_cookie_clear(const struct sg_conf *c, const char *ref,
-                                      struct sg_arena *a);
+const char *sg_sso_login_cookie_clear(const struct sg_conf *c, const char *ref, struct sg_arena *a);
 /*
  * Opens the login-state cookie for ref from m.  -1 with err (400) when it
  * is missing ("the login took too long, or cookies are blocked"), has been

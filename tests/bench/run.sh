@@ -8,6 +8,12 @@
 #               the same worker count and upstream keep-alive; ssogw.
 #               ssogw serves applications over TLS only, so the plain-HTTP
 #               front end is measured for nginx alone, as a reference.
+#   protected   the same wrk run through ssogw on a protected path with a
+#               valid session cookie (identity fields added), memory store
+#               and redis store, beside the nginx proxy runs above.
+#   sessions    resident memory of ssogw holding 1,000,000 sessions with 5
+#               groups each (restored from a state file), beside ssogw with
+#               none.
 #   idle TLS    resident memory of ssogw and nginx holding 10,000 idle TLS
 #               connections (Node's tls module opens them).
 #   start-up    exec to listening, median of 15 runs, ssogw vs nginx.
@@ -105,6 +111,103 @@ echo "$stls $ntls $direct" | awk '{
 	printf "  ssogw / nginx (TLS): throughput %.2fx, p99 %.2fx\n", $1 / $4, $3 / $6
 	printf "  p99 added over the backend: ssogw %.3f ms, nginx %.3f ms\n", $3 - $9, $6 - $9
 }'
+
+# Protected paths: a session cookie from the test IdP (the test build of
+# ssogw), then the same wrk run with it.
+head -c 32 /dev/urandom >"$WORK/session.key"
+protected_conf() { # FILE PORT STORE-LINE
+	cat >"$1" <<EOC
+[server]
+listen = 127.0.0.1:$2
+tls_certificate = $WORK/cert.pem
+tls_key = $WORK/key.pem
+workers = $WORKERS
+max_connections = 20000
+
+[session]
+session_key_file = $WORK/session.key
+max_sessions = 2000000
+$3
+
+[app jira]
+url = https://localhost:$2
+backend = http://127.0.0.1:$bport
+
+[idp test]
+type = test
+EOC
+}
+# session_cookie PORT: logs in bench-user and prints "ssogw_session=...".
+session_cookie() {
+	jar=$WORK/bench.jar
+	rm -f "$jar"
+	loc=$(curl -sk -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' "https://localhost:$1/")
+	curl -sk -c "$jar" -b "$jar" -o /dev/null "$loc&user=bench-user&groups=jira-users,a,b,c,d"
+	awk '$6 == "ssogw_session" { print "ssogw_session=" $7 }' "$jar"
+}
+bench_protected() { # NAME PORT
+	cookie=$(session_cookie "$2")
+	wrk -t2 -c64 -d"${DURATION}s" --latency -H "Host: localhost:$2" -H "Cookie: $cookie" \
+		"https://127.0.0.1:$2/1k" >"$WORK/wrk-$1" 2>&1
+	awk '
+		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+		/^Requests\/sec:/ { rps = $2 }
+		/^ +50%/ { p50 = ms($2) }
+		/^ +99%/ { p99 = ms($2) }
+		/Non-2xx/ { bad = $NF }
+		END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, bad }' "$WORK/wrk-$1"
+}
+stop_ssogw TERM
+mport=$(free_port)
+protected_conf "$WORK/mem.conf" "$mport" "store = memory"
+start_ssogw "$WORK/mem.conf"
+pmem=$(bench_protected protected-memory "$mport")
+stop_ssogw TERM
+rport=$(free_port)
+predis="0 0 0 0"
+if command -v redis-server >/dev/null; then
+	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
+	STARTED_PIDS="$STARTED_PIDS $!"
+	wait_for listening "$rport"
+	dport=$(free_port)
+	protected_conf "$WORK/redis.conf" "$dport" "store = redis://127.0.0.1:$rport/0"
+	start_ssogw "$WORK/redis.conf"
+	predis=$(bench_protected protected-redis "$dport")
+	stop_ssogw TERM
+fi
+echo "bench: protected path with a session cookie (same wrk run)"
+printf '  %-26s %10s %9s %9s\n' "" "req/s" "p50 ms" "p99 ms"
+row "ssogw, memory store" "$pmem"
+row "ssogw, redis store" "$predis"
+echo "$pmem $predis $ntls $nplain" | awk '{
+	printf "  memory store / nginx TLS proxy: %.2fx; / nginx plain proxy: %.2fx (non-2xx: %d)\n", $1 / $9, $1 / $12, $4
+	printf "  redis store / nginx TLS proxy: %.2fx; / nginx plain proxy: %.2fx (non-2xx: %d)\n", $5 / $9, $5 / $12, $8
+}'
+
+# A million sessions: written to a state file by a tool, restored at start.
+SESSIONS=${BENCH_SESSIONS:-1000000}
+mkdir -p "$WORK/state"
+lport=$(free_port)
+protected_conf "$WORK/many.conf" "$lport" "state_dir = $WORK/state"
+start_ssogw "$WORK/many.conf"
+sleep 1
+rss0=$(rss_kib "$SSOGW_PID")
+stop_ssogw TERM
+rm -f "$WORK/state/sessions.state"
+"$TOOLS/make_state" "$WORK/many.conf" "$SESSIONS" 5 >/dev/null
+start_ssogw "$WORK/many.conf"
+wait_for grep -q 'restored' "$WORK/ssogw.log" || sleep 30
+sleep 1
+rss1=$(rss_kib "$SSOGW_PID")
+echo "bench: resident memory holding sessions (5 groups each)"
+echo "  ssogw, no sessions            $(awk "BEGIN { printf \"%.1f\", $rss0 / 1024 }") MiB"
+echo "  ssogw, $(sed -n 's/.*restored \([0-9]*\) sessions.*/\1/p' "$WORK/ssogw.log") sessions       $(awk "BEGIN { printf \"%.1f\", $rss1 / 1024 }") MiB ($(awk "BEGIN { printf \"%.0f\", ($rss1 - $rss0) * 1024 / $SESSIONS }") bytes per session)"
+stop_ssogw TERM
+rm -f "$WORK/state/sessions.state"
+write_conf "$WORK/ssogw.conf" "$sport" "workers = $WORKERS
+max_connections = 20000"
+sed -i "s|^backend = .*|backend = http://127.0.0.1:$bport|; s|^url = .*|url = https://localhost:$sport|" "$WORK/ssogw.conf"
+start_ssogw "$WORK/ssogw.conf"
 
 # Idle TLS connections.
 rss_kb() {

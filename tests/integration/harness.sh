@@ -8,7 +8,10 @@
 
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-SSOGW=$TOP/ssogw
+# The test build: the installed daemon plus the test-only sign-in ([idp]
+# type = test, tests/daemon/test_idp.c).  $SSOGW_INSTALLED is ./ssogw.
+SSOGW=$TOP/build/ssogw-test
+SSOGW_INSTALLED=$TOP/ssogw
 TOOLS=$TOP/build/tools
 WORK=$(mktemp -d /tmp/ssogw-test.XXXXXX)
 STARTED_PIDS=
@@ -96,6 +99,8 @@ ${3:-}
 [app jira]
 url = https://jira.example.test
 backend = http://127.0.0.1:8080
+# Proxy scenarios are about the engine, not logins.
+public = /
 
 [idp corp]
 type = saml

@@ -16,6 +16,7 @@ keepalive_timeout = 1s"
 cat >>"$WORK/l.conf" <<EOC
 
 [app local]
+public = /
 url = https://localhost:$port
 backend = http://127.0.0.1:$nport
 EOC

@@ -14,38 +14,46 @@ listen_http = 127.0.0.1:$hport"
 cat >>"$WORK/p.conf" <<EOC
 
 [app local]
+public = /
 url = https://localhost:$port
 backend = http://127.0.0.1:$nport
 max_body_size = 8m
 
 [app bk]
+public = /
 url = https://bk.test:$port
 backend = http://127.0.0.1:$nport
 host_header = backend
 
 [app lit]
+public = /
 url = https://lit.test:$port
 backend = http://127.0.0.1:$nport
 host_header = tomcat.internal:8081
 
 [app tools_jira]
+public = /
 url = https://tools.test:$port/jira
 backend = http://127.0.0.1:$nport/
 
 [app tools_root]
+public = /
 url = https://tools.test:$port/
 backend = http://127.0.0.1:$nport/root
 
 [app slow]
+public = /
 url = https://slow.test:$port
 backend = http://127.0.0.1:$nport
 backend_timeout = 1s
 
 [app down]
+public = /
 url = https://down.test:$port
 backend = http://127.0.0.1:$dead
 
 [app www]
+public = /
 url = https://www.test
 backend = http://127.0.0.1:$nport
 EOC

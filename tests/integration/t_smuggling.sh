@@ -12,6 +12,7 @@ write_conf "$WORK/s.conf" "$port" "workers = 1"
 cat >>"$WORK/s.conf" <<EOC
 
 [app local]
+public = /
 url = https://localhost:$port
 backend = http://127.0.0.1:$nport
 EOC

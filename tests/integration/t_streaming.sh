@@ -11,6 +11,7 @@ write_conf "$WORK/m.conf" "$port" "workers = 1"
 cat >>"$WORK/m.conf" <<EOC
 
 [app local]
+public = /
 url = https://localhost:$port
 backend = http://127.0.0.1:$nport
 EOC

@@ -11,6 +11,7 @@ write_conf "$WORK/t.conf" "$port" "tls_ticket_rotate = 2s"
 cat >>"$WORK/t.conf" <<EOC
 
 [app b]
+public = /
 url = https://b.test:$port
 backend = http://127.0.0.1:9
 idp = corp

@@ -652,7 +652,7 @@ unknown_section_is_refused_and_its_keys_ignored(void **state)
 	(void)state;
 	EXPECT_ERRORS(BASE "[sessions]\nfoo = bar\n",
 	              "test.conf:14: unknown section [sessions] (expected [server], [session], "
-	              "[app NAME] or [idp NAME])");
+	              "[app NAME], [idp NAME] or [rule NAME])");
 	EXPECT_ERRORS(BASE "[]\n", "test.conf:14: unknown section []");
 	EXPECT_ERRORS(BASE "[server x]\n", "test.conf:14: unknown section [server x]");
 	EXPECT_ERRORS(BASE "[apps b]\n", "test.conf:14: unknown section [apps b]");
@@ -886,8 +886,8 @@ bad_duration_values(void **state)
 		{ SERVER "client_timeout = 0\n" APP OIDC, "test.conf:5: client_timeout: *1000ms" },
 		{ SERVER "keepalive_timeout = 25h\n" APP OIDC,
 		  "test.conf:5: keepalive_timeout: *must be from 0ms to 86400000ms" },
-		{ BASE "[session]\nidle_timeout = 30s\n",
-		  "test.conf:15: idle_timeout: invalid value \"30s\": must be from 60000ms to "
+		{ BASE "[session]\nidle_timeout = 500ms\n",
+		  "test.conf:15: idle_timeout: invalid value \"500ms\": must be from 1000ms to "
 		  "31536000000ms" },
 		{ BASE "[session]\nabsolute_timeout = 366d\n",
 		  "test.conf:15: absolute_timeout: *31536000000ms" },
@@ -1581,6 +1581,132 @@ text_after_a_nul_byte_is_not_ignored(void **state)
 	assert_null(c);
 }
 
+/* [session] store: memory, or a redis URL whose parts land in the snapshot. */
+static void
+session_store_urls(void **state)
+{
+	static const struct one_error bad[] = {
+		{ BASE "[session]\nstore = mysql://x\n", "test.conf:15: store: *expected memory" },
+		{ BASE "[session]\nstore = redis://\n", "test.conf:15: store: *no host" },
+		{ BASE "[session]\nstore = redis://h:0/\n", "test.conf:15: store: *port must be" },
+		{ BASE "[session]\nstore = redis://h:99999\n",
+		  "test.conf:15: store: *port must be" },
+		{ BASE "[session]\nstore = redis://h/16\n", "test.conf:15: store: *database" },
+		{ BASE "[session]\nstore = redis://h/x/y\n", "test.conf:15: store: *database" },
+		{ BASE "[session]\nstore = redis://[::1\n", "test.conf:15: store: *unclosed" },
+		{ BASE "[session]\nstore = redis://h:1/0\n",
+		  "test.conf:14: [session]: state_dir and a redis store need session_key_file*" },
+		{ BASE "[session]\nstore = redis://h\nstore_ca_file = cert.pem\n"
+		       "session_key_file = cert.pem\n",
+		  "test.conf:16: store_ca_file: the store is not rediss://" },
+	};
+	struct sg_conf *c;
+
+	(void)state;
+	check_one_error_each(bad, SG_NELEM(bad));
+	c = expect_ok(BASE);
+	assert_int_equal(c->session.store_kind, SG_STORE_MEMORY);
+	sg_conf_unref(c);
+	c = expect_ok(BASE "[session]\nstore = rediss://cache.example:6380/3\n"
+	                   "session_key_file = cert.pem\n");
+	assert_int_equal(c->session.store_kind, SG_STORE_REDIS);
+	assert_string_equal(c->session.store_host, "cache.example");
+	assert_int_equal(c->session.store_port, 6380);
+	assert_int_equal(c->session.store_db, 3);
+	assert_true(c->session.store_tls);
+	sg_conf_unref(c);
+	c = expect_ok(BASE "[session]\nstore = redis://[::1]\nsession_key_file = cert.pem\n");
+	assert_string_equal(c->session.store_host, "::1");
+	assert_int_equal(c->session.store_port, 6379);
+	assert_false(c->session.store_tls);
+	sg_conf_unref(c);
+}
+
+/* [rule NAME] sections attach to their app in file order. */
+static void
+rules_attach_to_their_app(void **state)
+{
+	static const struct one_error bad[] = {
+		{ BASE "[rule r]\npath = /x\n",
+		  "test.conf:14: [rule r]: missing required directive \"app\"" },
+		{ BASE "[rule r]\napp = a\n",
+		  "test.conf:14: [rule r]: missing required directive \"path\"" },
+		{ BASE "[rule r]\napp = nope\npath = /x\n",
+		  "test.conf:15: app: no section [app nope]" },
+		{ BASE "[rule r]\napp = a\npath = admin\n",
+		  "test.conf:16: path: *must start with '/'" },
+		{ BASE "[rule r]\napp = a\npath = /x\n[rule r]\n",
+		  "test.conf:17: duplicate section [rule r]*" },
+		{ BASE "[rule]\n", "test.conf:14: [rule] needs a name, as in [rule NAME]" },
+	};
+	struct sg_conf *c;
+
+	(void)state;
+	check_one_error_each(bad, SG_NELEM(bad));
+	c = expect_ok(BASE "[rule second]\napp = a\npath = /b /c/*\nstep_up = yes\n"
+	                   "[rule first]\napp = a\npath = /a\nallow_groups = admins, ops\n");
+	assert_int_equal(c->apps[0]->rule_count, 2);
+	assert_string_equal(c->apps[0]->rules[0]->s.name, "second");
+	assert_true(c->apps[0]->rules[0]->step_up);
+	assert_int_equal(c->apps[0]->rules[0]->paths.count, 2);
+	assert_string_equal(c->apps[0]->rules[0]->paths.v[1], "/c/*");
+	assert_string_equal(c->apps[0]->rules[1]->allow_groups.v[1], "ops");
+	sg_conf_unref(c);
+}
+
+/* Identity fields, groups filters and the keys they need. */
+static void
+identity_directives(void **state)
+{
+	static const struct one_error bad[] = {
+		{ SERVER APP "identity_header = X Remote\n" OIDC,
+		  "test.conf:*: identity_header: *not a header" },
+		{ SERVER APP "groups_include = (unclosed\n" OIDC,
+		  "test.conf:*: groups_include: *" },
+		{ SERVER APP "public = status\n" OIDC,
+		  "test.conf:*: public: *must start with '/'" },
+		{ SERVER APP "passthrough = /rest/\"x\n" OIDC, "test.conf:*: passthrough: *" },
+		{ SERVER APP "identity_jwt_header = X-JWT\n" OIDC,
+		  "test.conf:*: identity_jwt_header: needs signing_key_file in [server]" },
+		{ BASE "[session]\ncookie_domain = other.example\n",
+		  "test.conf:15: cookie_domain: other.example does not cover [app a]'s host "
+		  "a.example" },
+		{ BASE "[session]\ncookie_domain = localhost:8443\n",
+		  "test.conf:15: cookie_domain: *expected a domain" },
+		{ BASE "[session]\nstate_dir = /tmp\n",
+		  "test.conf:14: [session]: state_dir and a redis store need session_key_file*" },
+	};
+	struct sg_conf *c;
+
+	(void)state;
+	check_one_error_each(bad, SG_NELEM(bad));
+	c = expect_ok(SERVER APP
+	              "identity_email_header = off\ngroups_include = ^jira-\ngroups_max = 5\n" OIDC
+	              "[session]\ncookie_domain = .a.example\n");
+	assert_null(c->apps[0]->identity_email_header);
+	assert_string_equal(c->apps[0]->identity_header, "X-Remote-User");
+	assert_non_null(c->apps[0]->groups_include_re);
+	assert_string_equal(c->session.cookie_domain, "a.example");
+	sg_conf_unref(c);
+}
+
+/* type = test exists only where a test build allowed it. */
+static void
+test_idp_type_needs_a_test_build(void **state)
+{
+	struct sg_conf *c;
+
+	(void)state;
+	sg_conf_test_idp_allowed = false;
+	EXPECT_ERRORS(SERVER APP "[idp i]\ntype = test\n",
+	              "test.conf:*: [idp i]: type = test exists only in test builds");
+	sg_conf_test_idp_allowed = true;
+	c = expect_ok(SERVER APP "[idp i]\ntype = test\n");
+	assert_int_equal(c->idps[0]->type, SG_IDP_TEST);
+	sg_conf_unref(c);
+	sg_conf_test_idp_allowed = false;
+}
+
 int
 main(void)
 {
@@ -1667,6 +1793,10 @@ main(void)
 		cmocka_unit_test(load_file_that_cannot_be_read),
 		cmocka_unit_test(nul_byte_in_a_line_is_refused),
 		cmocka_unit_test(text_after_a_nul_byte_is_not_ignored),
+		cmocka_unit_test(session_store_urls),
+		cmocka_unit_test(rules_attach_to_their_app),
+		cmocka_unit_test(identity_directives),
+		cmocka_unit_test(test_idp_type_needs_a_test_build),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,492 @@
+/*
+ * endpoints.c - the gateway's own side of the data path: what happens to a
+ * protected request without a session (a login starts, a form POST is kept
+ * for after it, an API call gets 401), how a login ends (the session, its
+ * cookie, the way back), and the endpoints under the reserved prefix:
+ *
+ *   <prefix>login        GET ?return=URL: sign in, then go to URL
+ *   <prefix>logout       GET: a confirmation form; POST (CSRF token): end
+ *                        the session, then ?return= or a signed-out page
+ *   <prefix>post-replay  POST ref=: sends a preserved form POST on to the
+ *                        application, as the signed-in user
+ *   <prefix>jwks.json    the public key of identity JWTs
+ *   anything else        the sign-in providers' (SAML ACS, OIDC callback)
+ *
+ * Every URL the gateway redirects to on someone else's say goes through
+ * sg_sso_return_url_ok.  The protocols themselves live in their modules;
+ * this file only knows struct sg_login_provider.
+ */
+#include "config.h"
+
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#include "pipeline_int.h"
+
+/* Bodies the gateway reads for its own forms: a few fields. */
+#define FORM_MAX 8192
+
+/* Appends s percent-encoded for a query value (RFC 3986 unreserved kept). */
+static void
+query_escape(struct sg_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+			sg_buf_append(b, s, 1);
+		else
+			sg_buf_printf(b, "%%%02X", c);
+	}
+}
+
+/* The URL of the gateway endpoint sub on this request's app. */
+static const char *
+endpoint_url(struct sg_flow *f, const char *sub)
+{
+	return flow_app_url(f,
+	                    sg_arena_printf(f->rc->arena, "%s%s", f->rc->conf->server.prefix, sub));
+}
+
+/* An API client without a session: 401 with a JSON body that says where a
+ * browser would sign in (RFC 9110 15.5.2 wants a challenge: ours names the
+ * gateway's cookie scheme, which no client will mistake for its own). */
+static void
+respond_login_required(struct sg_flow *f)
+{
+	struct sg_buf body = { 0 }, url = { 0 };
+
+	sg_buf_puts(&url, endpoint_url(f, "login?return="));
+	query_escape(&url, f->r.path);
+	sg_buf_puts(&body, "{\"status\":401,\"error\":\"login_required\",\"detail\":\"Sign in "
+	                   "first: this application needs a session.\",\"login_url\":\"");
+	sg_buf_json_escape(&body, url.data);
+	sg_buf_puts(&body, "\"}\n");
+	flow_respond_body(f, 401, "application/json", &body);
+	sg_http_set(&f->act->resp, f->rc->arena, "WWW-Authenticate",
+	            sg_arena_printf(f->rc->arena, "Cookie realm=\"%s\"", f->r.app->s.name));
+	sg_buf_free(&url);
+}
+
+/* The kept POST is in the store: go and sign in, then replay it. */
+static void
+on_post_kept(void *arg, enum sg_store_status st)
+{
+	struct sg_flow *f = arg;
+
+	if (st != SG_STORE_OK)
+		flow_respond_error(f, 503,
+		                   "The session store cannot be reached. Please try again in a "
+		                   "moment.");
+	else
+		flow_start_login(f, false, f->r.path, f->post_ref);
+	flow_settle(f);
+}
+
+/* The body of a form POST that came without a session: keep it, sealed,
+ * in the store for the length of a login. */
+static void
+on_preserve_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
+{
+	struct sg_preserved_post p = { 0 };
+	struct sg_buf sealed = { 0 }, ref = { 0 };
+	uint8_t raw[16], key[SG_SHA256_LEN];
+
+	if (too_large) {
+		flow_respond_error(f, 413,
+		                   "Your session has ended, and this form is larger than the "
+		                   "gateway keeps across a sign-in. Sign in again, then send the "
+		                   "form once more.");
+		return;
+	}
+	p.target = f->req->target;
+	p.content_type = sg_http_get(f->req, "Content-Type");
+	p.body = body->data ? body->data : "";
+	p.len = body->len;
+	sg_sso_post_seal(pipeline.keys.post, &p, &sealed);
+	sg_csprng(raw, sizeof(raw));
+	sg_base64url_encode(raw, sizeof(raw), &ref);
+	f->post_ref = sg_arena_strdup(f->rc->arena, ref.data);
+	sg_sha256(ref.data, ref.len, key);
+	flow_wait(f);
+	sg_store_blob_put(pipeline.store, &f->link, key, sealed.data, sealed.len,
+	                  f->now + (int64_t)(f->rc->conf->session.login_state_ttl_ms / 1000),
+	                  on_post_kept, f);
+	sg_buf_free(&sealed);
+	sg_buf_free(&ref);
+}
+
+/* True when the client is a browser that would show a page (Accept names
+ * HTML), whatever the method. */
+static bool
+accepts_html(const struct sg_http_msg *m)
+{
+	const char *accept = sg_http_get(m, "Accept");
+
+	return accept != NULL && strstr(accept, "text/html") != NULL &&
+	       sg_http_get(m, "X-Requested-With") == NULL;
+}
+
+void
+flow_no_session(struct sg_flow *f)
+{
+	const struct sg_conf_app *app = f->r.app;
+
+	if (app->preserve_post_max > 0 && sg_sso_post_preservable(f->req) && accepts_html(f->req)) {
+		flow_read_body(f, app->preserve_post_max, on_preserve_body);
+		return;
+	}
+	if (sg_gate_wants_login_redirect(f->req)) {
+		flow_start_login(f, false, f->r.path, NULL);
+		return;
+	}
+	respond_login_required(f);
+}
+
+void
+flow_start_login(struct sg_flow *f, bool force, const char *return_url, const char *post_ref)
+{
+	const struct sg_conf *c = f->rc->conf;
+	const struct sg_conf_idp *idp = f->r.app->idp;
+	const struct sg_login_provider *p = idp ? pipeline.providers[idp->type] : NULL;
+	struct sg_login_state ls = { 0 };
+	struct timespec ts;
+	const char **drop, *url;
+	char ref[23];
+	size_t n;
+
+	if (p == NULL) {
+		sg_log_error("[app %s]: no sign-in is available for its IdP%s%s", f->r.app->s.name,
+		             idp ? " " : "", idp ? idp->s.name : "");
+		flow_respond_error(f, 503, "Sign-in is not available for this application yet.");
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sg_sso_login_ref_new((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, ref);
+	ls.app = f->r.app->s.name;
+	ls.idp = idp->s.name;
+	ls.return_url = return_url;
+	ls.force_authn = force;
+	ls.post_ref = post_ref;
+	ls.created = f->now;
+	url = p->start(f, idp, &ls, ref);
+	if (url == NULL)
+		return; /* the provider answered */
+	flow_redirect(f, 302, url);
+	n = sg_sso_login_cookies_to_drop(c, f->req, f->rc->arena, &drop);
+	for (size_t i = 0; i < n; i++)
+		sg_http_add(&f->act->resp, f->rc->arena, "Set-Cookie", drop[i]);
+	sg_http_add(&f->act->resp, f->rc->arena, "Set-Cookie",
+	            sg_sso_login_cookie(c, pipeline.keys.login, ref, &ls, f->rc->arena));
+}
+
+bool
+flow_open_login(struct sg_flow *f, const char *ref, struct sg_login_state *ls)
+{
+	struct sg_err err = { 0 };
+
+	if (ref == NULL || sg_sso_login_state_open(f->rc->conf, pipeline.keys.login, f->req, ref,
+	                                           f->now, f->rc->arena, ls, &err) == -1) {
+		sg_log_info("%s: login state refused: %s", f->rc->client.addr,
+		            ref ? err.detail : "no reference");
+		flow_respond_error(f, 400,
+		                   ref ? err.detail : "This sign-in has no login reference.");
+		return false;
+	}
+	if (strcmp(ls->app, f->r.app->s.name) != 0) {
+		flow_respond_error(f, 400, "This sign-in was started for another application.");
+		return false;
+	}
+	return true;
+}
+
+/* What a finished login needs after the store has the session. */
+struct login_end {
+	struct sg_flow *f;
+	const char *ref;
+	struct sg_login_state ls;
+	const char *cookie; /* the session's Set-Cookie value */
+	const char *user;
+};
+
+/* Sends the browser on after a login: the replay page for a kept POST,
+ * else the return URL when it passes the validator, else the app's start. */
+static void
+login_onward(struct login_end *e)
+{
+	struct sg_flow *f = e->f;
+	const char *back = e->ls.return_url;
+
+	if (e->ls.post_ref != NULL) {
+		struct sg_buf page = { 0 };
+		uint8_t raw[16];
+		struct sg_buf nonce = { 0 };
+
+		sg_csprng(raw, sizeof(raw));
+		sg_base64url_encode(raw, sizeof(raw), &nonce);
+		sg_sso_replay_page(endpoint_url(f, "post-replay"), e->ls.post_ref, nonce.data,
+		                   &page);
+		flow_respond_body(f, 200, "text/html; charset=utf-8", &page);
+		sg_http_set(&f->act->resp, f->rc->arena, "Content-Security-Policy",
+		            sg_arena_printf(f->rc->arena,
+		                            "default-src 'none'; script-src 'nonce-%s'; "
+		                            "style-src 'unsafe-inline'; form-action 'self'",
+		                            nonce.data));
+		sg_buf_free(&nonce);
+		return;
+	}
+	if (back == NULL || !sg_sso_return_url_ok(f->rc->conf, back))
+		back = flow_app_url(f, "/");
+	flow_redirect(f, 303, back);
+}
+
+/* The store has the new session (or could not take it). */
+static void
+on_login_stored(void *arg, enum sg_store_status st)
+{
+	struct login_end *e = arg;
+	struct sg_flow *f = e->f;
+	struct sg_arena *a = f->rc->arena;
+
+	if (st != SG_STORE_OK) {
+		flow_respond_error(f, 503,
+		                   "The session store cannot be reached, so the sign-in could not "
+		                   "be kept. Please try again in a moment.");
+		flow_settle(f);
+		return;
+	}
+	f->rc->user = e->user;
+	sg_log_info("%s: user %s signed in to [app %s] through [idp %s]%s", f->rc->client.addr,
+	            e->user, f->r.app->s.name, e->ls.idp, e->ls.force_authn ? " (step-up)" : "");
+	login_onward(e);
+	sg_http_add(&f->act->resp, a, "Set-Cookie", e->cookie);
+	sg_http_add(&f->act->resp, a, "Set-Cookie",
+	            sg_sso_login_cookie_clear(f->rc->conf, e->ref, a));
+	flow_settle(f);
+}
+
+/* The old session of this browser ends when a new one begins. */
+static void
+on_old_session_gone(void *arg, enum sg_store_status st)
+{
+	(void)arg;
+	(void)st;
+}
+
+void
+flow_finish_login(struct sg_flow *f, const char *ref, const struct sg_login_state *ls,
+                  struct sg_session *s)
+{
+	const struct sg_conf_session *ses = &f->rc->conf->session;
+	struct login_end *e = sg_arena_alloc(f->rc->arena, sizeof(*e));
+	uint8_t id[SG_SESSION_ID_LEN];
+
+	e->f = f;
+	e->ref = ref;
+	e->ls = *ls;
+	e->user = s->user;
+	/* A new id at every login: a planted cookie never becomes a session. */
+	sg_session_new_id(id, s->key);
+	e->cookie = sg_sso_session_cookie(f->rc->conf, id, f->rc->arena);
+	sg_wipe(id, sizeof(id));
+	s->idp = ls->idp;
+	s->created = s->last_seen = f->now;
+	if (s->auth_time == 0 || s->auth_time > f->now)
+		s->auth_time = f->now;
+	s->expires = f->now + (int64_t)(ses->absolute_timeout_ms / 1000);
+	if (f->has_id)
+		sg_store_del(pipeline.store, &f->link, f->skey, on_old_session_gone, NULL);
+	flow_wait(f);
+	sg_store_put(pipeline.store, &f->link, s, on_login_stored, e);
+}
+
+/* ---- <prefix>logout ---- */
+
+/* The session is gone: clear the cookie and go on. */
+static void
+on_logged_out(void *arg, enum sg_store_status st)
+{
+	struct sg_flow *f = arg;
+	const char *back = f->return_url;
+
+	if (st == SG_STORE_UNAVAILABLE) {
+		flow_respond_error(f, 503,
+		                   "The session store cannot be reached, so the session could not "
+		                   "be ended. Please try again in a moment.");
+		flow_settle(f);
+		return;
+	}
+	sg_log_info("%s: session ended by sign-out on [app %s]", f->rc->client.addr,
+	            f->r.app->s.name);
+	if (back != NULL)
+		flow_redirect(f, 303, back);
+	else
+		flow_respond_error(f, 200, "You are signed out.");
+	sg_http_add(&f->act->resp, f->rc->arena, "Set-Cookie",
+	            sg_sso_session_cookie_clear(f->rc->conf, f->rc->arena));
+	flow_settle(f);
+}
+
+static void
+on_logout_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
+{
+	const char *form = body->data ? body->data : "";
+	const char *token =
+	    too_large ? NULL : sg_http_form_get(form, body->len, "csrf", f->rc->arena);
+	const char *back =
+	    too_large ? NULL : sg_http_form_get(form, body->len, "return", f->rc->arena);
+
+	f->return_url = back != NULL && sg_sso_return_url_ok(f->rc->conf, back) ? back : NULL;
+	if (!f->has_id) {
+		on_logged_out(f, SG_STORE_OK);
+		return;
+	}
+	if (token == NULL || !sg_sso_csrf_ok(pipeline.keys.csrf, f->skey, token)) {
+		flow_respond_error(f, 403,
+		                   "This sign-out form is not valid for your session. Open the "
+		                   "sign-out page again.");
+		return;
+	}
+	flow_wait(f);
+	sg_store_del(pipeline.store, &f->link, f->skey, on_logged_out, f);
+}
+
+static void
+logout(struct sg_flow *f)
+{
+	const char *back = flow_query(f, "return");
+	struct sg_buf page = { 0 };
+
+	if (back != NULL && !sg_sso_return_url_ok(f->rc->conf, back))
+		back = NULL;
+	if (strcmp(f->req->method, "POST") == 0) {
+		flow_read_body(f, FORM_MAX, on_logout_body);
+		return;
+	}
+	if (!f->has_id) {
+		flow_respond_error(f, 200, "You are signed out.");
+		return;
+	}
+	sg_sso_logout_page(endpoint_url(f, "logout"),
+	                   sg_sso_csrf_token(pipeline.keys.csrf, f->skey, f->rc->arena), back,
+	                   &page);
+	flow_respond_body(f, 200, "text/html; charset=utf-8", &page);
+}
+
+/* ---- <prefix>post-replay ---- */
+
+/* The kept POST is back: send it on as if it had just arrived. */
+static void
+on_replay_blob(void *arg, enum sg_store_status st, const void *sealed, size_t n)
+{
+	struct sg_flow *f = arg;
+	struct sg_preserved_post p;
+	struct sg_http_msg *req = f->req;
+	struct sg_arena *a = f->rc->arena;
+
+	if (st == SG_STORE_UNAVAILABLE) {
+		flow_respond_error(f, 503, "The session store cannot be reached.");
+	} else if (st != SG_STORE_OK ||
+	           sg_sso_post_open(pipeline.keys.post, sealed, n, a, &p) == -1) {
+		flow_respond_error(f, 400,
+		                   "This form was already sent, or was kept too long. Send it "
+		                   "again from the application.");
+	} else {
+		req->target = p.target;
+		sg_http_remove(req, "Transfer-Encoding");
+		sg_http_set(req, a, "Content-Type", p.content_type);
+		sg_http_set(req, a, "Content-Length", sg_arena_printf(a, "%zu", p.len));
+		req->framing = SG_BODY_LENGTH;
+		req->content_length = p.len;
+		sg_buf_reset(&f->act->body);
+		sg_buf_append(&f->act->body, p.body, p.len);
+		f->act->own_body = true;
+		flow_dispatch(f);
+	}
+	flow_settle(f);
+}
+
+static void
+on_replay_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
+{
+	const char *ref = too_large ? NULL
+	                            : sg_http_form_get(body->data ? body->data : "", body->len,
+	                                               "ref", f->rc->arena);
+	uint8_t key[SG_SHA256_LEN];
+
+	if (ref == NULL) {
+		flow_respond_error(f, 400, "This replay has no form reference.");
+		return;
+	}
+	sg_sha256(ref, strlen(ref), key);
+	flow_wait(f);
+	sg_store_blob_take(pipeline.store, &f->link, key, f->now, on_replay_blob, f);
+}
+
+/* ---- the rest ---- */
+
+static void
+jwks(struct sg_flow *f)
+{
+	struct sg_jose_key *k = atomic_load(&pipeline.jwt_key);
+	struct sg_buf doc = { 0 };
+
+	if (k == NULL) {
+		flow_respond_error(f, 404, "This gateway signs no identity tokens.");
+		return;
+	}
+	sg_buf_puts(&doc, sg_jose_jwks(k, f->rc->arena));
+	flow_respond_body(f, 200, "application/jwk-set+json", &doc);
+	sg_http_set(&f->act->resp, f->rc->arena, "Cache-Control", "public, max-age=300");
+}
+
+static void
+login(struct sg_flow *f)
+{
+	const char *back = flow_query(f, "return");
+
+	if (back == NULL || !sg_sso_return_url_ok(f->rc->conf, back))
+		back = flow_app_url(f, "/");
+	flow_start_login(f, false, back, NULL);
+}
+
+/* True when the request's method is one of the list, else a 405. */
+static bool
+method_ok(struct sg_flow *f, const char *allowed)
+{
+	const char *m = f->req->method;
+	size_t n = strlen(m);
+
+	for (const char *s = allowed; (s = strstr(s, m)) != NULL; s += n)
+		if ((s == allowed || s[-1] == ' ') && (s[n] == ',' || s[n] == '\0'))
+			return true;
+	flow_respond_error(f, 405, "This gateway address does not take that method.");
+	sg_http_set(&f->act->resp, f->rc->arena, "Allow", allowed);
+	return false;
+}
+
+void
+flow_gateway(struct sg_flow *f)
+{
+	const char *sub = f->r.app_path + strlen(f->rc->conf->server.prefix);
+	const struct sg_conf_idp *idp = f->r.app->idp;
+	const struct sg_login_provider *p = idp ? pipeline.providers[idp->type] : NULL;
+
+	if (strcmp(sub, "login") == 0) {
+		if (method_ok(f, "GET, HEAD"))
+			login(f);
+	} else if (strcmp(sub, "logout") == 0) {
+		if (method_ok(f, "GET, HEAD, POST"))
+			logout(f);
+	} else if (strcmp(sub, "post-replay") == 0) {
+		if (method_ok(f, "POST"))
+			flow_read_body(f, FORM_MAX, on_replay_body);
+	} else if (strcmp(sub, "jwks.json") == 0) {
+		if (method_ok(f, "GET, HEAD"))
+			jwks(f);
+	} else if (p == NULL || p->endpoint == NULL || !p->endpoint(f, sub)) {
+		flow_respond_error(f, 404, "There is no gateway endpoint at this address.");
+	}
+}

@@ -1,0 +1,134 @@
+#!/bin/sh
+# t_ws_session.sh - a WebSocket tunnel opened with a session lives no
+# longer than the session: logout, idle and absolute expiry and eviction
+# each close it with a close frame 1008 within 5 s (the delays are printed
+# as TAP comments).  A tunnel on a public path is nobody's; an upgrade the
+# backend refuses leaves the connection in HTTP mode, where the next
+# request is authorized from scratch.  Against Node's "ws" echo server.
+. "$(dirname "$0")/harness.sh"
+NODE_DIR=$TOP/tests/integration/node
+
+wsport=$(free_port)
+node "$NODE_DIR/ws_echo.js" "$wsport" >"$WORK/ws.log" 2>&1 &
+STARTED_PIDS="$STARTED_PIDS $!"
+ok "the WebSocket server starts" wait_for listening "$wsport"
+port=$(free_port)
+base=https://localhost:$port
+
+conf() { # SESSION-LINES
+	make_cert
+	cat >"$WORK/w.conf" <<EOC
+[server]
+listen = 127.0.0.1:$port
+tls_certificate = $WORK/cert.pem
+tls_key = $WORK/key.pem
+drain_timeout = 1s
+
+[session]
+$1
+
+[app confluence]
+url = $base
+backend = http://127.0.0.1:$wsport
+public = /public
+
+[idp test]
+type = test
+EOC
+}
+
+# login USER: prints the session cookie ("ssogw_session=...") of a new login.
+login() {
+	jar=$WORK/$1.jar
+	rm -f "$jar"
+	loc=$(curl -sk -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' "$base/")
+	curl -sk -c "$jar" -b "$jar" -o /dev/null "$loc&user=$1"
+	awk '$6 == "ssogw_session" { print "ssogw_session=" $7 }' "$jar"
+}
+# hold NAME PATH COOKIE: a WebSocket held open in the background.
+hold() {
+	node "$NODE_DIR/ws_hold.js" "wss://localhost:$port$2" "$3" >"$WORK/$1.out" 2>&1 &
+	STARTED_PIDS="$STARTED_PIDS $!"
+	wait_for grep -q '^open' "$WORK/$1.out"
+}
+now_ms() { date +%s%3N; }
+# closed_within NAME SINCE-MS MAX-MS: NAME's tunnel was closed with 1008
+# at most MAX-MS after SINCE-MS (waits up to 10 s for it).
+closed_within() {
+	for _ in $(seq 1 100); do
+		grep -q '^closed' "$WORK/$1.out" && break
+		sleep 0.1
+	done
+	line=$(grep '^closed' "$WORK/$1.out")
+	set -- $line "$2" "$3"
+	[ "$#" -ge 6 ] || { echo "# not closed: $(cat "$WORK/$1.out" 2>/dev/null)" >&2; return 1; }
+	delay=$(($4 - $5))
+	echo "# closed with $2 ($3) $delay ms after the session ended"
+	[ "$2" = 1008 ] && [ "$delay" -ge 0 ] && [ "$delay" -le "$6" ]
+}
+
+# --- logout ---
+conf "idle_timeout = 1h"
+ok "ssogw starts" start_ssogw "$WORK/w.conf"
+cookie=$(login alice)
+ok "alice has a session" test -n "$cookie"
+ok "a WebSocket opens with her session" hold logout /editor "$cookie"
+ok "a WebSocket on a public path opens too" hold public /public/ws "$cookie"
+curl -sk -b "$cookie" "$base/ssogw/logout" -o "$WORK/page"
+token=$(sed -n 's/.*name="csrf" value="\([A-Za-z0-9_-]*\)".*/\1/p' "$WORK/page")
+t0=$(now_ms)
+curl -sk -b "$cookie" -o /dev/null --data "csrf=$token" "$base/ssogw/logout"
+ok "logout closes her tunnel with 1008 within 5 s" closed_within logout "$t0" 5000
+ok "the close is logged" grep -q 'closing the WebSocket tunnel .* of user alice: the session ended' "$WORK/ssogw.log"
+ok "the public tunnel is nobody's: still open" sh -c "sleep 1; ! grep -q '^closed' '$WORK/public.out'"
+ok "a WebSocket with the ended session is refused" sh -c "! node '$NODE_DIR/ws_hold.js' 'wss://localhost:$port/editor' '$cookie' >'$WORK/refused.out' 2>&1 && grep -q 'refused 401' '$WORK/refused.out'"
+
+# --- eviction (max_sessions) ---
+stop_ssogw TERM
+conf "idle_timeout = 1h
+max_sessions = 1"
+ok "ssogw starts with max_sessions = 1" start_ssogw "$WORK/w.conf"
+cookie=$(login alice)
+ok "alice's tunnel opens" hold evict /editor "$cookie"
+t0=$(now_ms)
+login bob >/dev/null
+ok "bob's login evicts alice's session, and her tunnel closes within 5 s" closed_within evict "$t0" 5000
+
+# --- idle timeout ---
+stop_ssogw TERM
+conf "idle_timeout = 3s"
+ok "ssogw starts with idle_timeout = 3s" start_ssogw "$WORK/w.conf"
+t_login=$(now_ms)
+cookie=$(login alice)
+ok "alice's tunnel opens" hold idle /editor "$cookie"
+# The session's clock has whole seconds: it ends 3 s after the second of
+# the login at the latest.
+ok "the idle timeout closes her tunnel within 5 s of the session's end (traffic in the tunnel does not count as use)" \
+	closed_within idle "$((t_login / 1000 * 1000 + 4000))" 5000
+
+# --- absolute timeout ---
+stop_ssogw TERM
+conf "absolute_timeout = 3s"
+ok "ssogw starts with absolute_timeout = 3s" start_ssogw "$WORK/w.conf"
+t_login=$(now_ms)
+cookie=$(login alice)
+ok "alice's tunnel opens" hold absolute /editor "$cookie"
+ok "the absolute timeout closes her tunnel within 5 s of the session's end" \
+	closed_within absolute "$((t_login / 1000 * 1000 + 4000))" 5000
+stop_ssogw TERM
+
+# --- a refused upgrade ---
+nport=$(free_port)
+ok "an HTTP-only backend starts" start_nginx nginx "$nport" "
+	server { listen 127.0.0.1:$nport; location / { return 200 \"plain\n\"; } }"
+conf "idle_timeout = 1h"
+sed -i "s|^backend = .*|backend = http://127.0.0.1:$nport|" "$WORK/w.conf"
+ok "ssogw starts in front of it" start_ssogw "$WORK/w.conf"
+cookie=$(login alice)
+printf 'GET /editor HTTP/1.1\r\nHost: localhost:%s\r\nCookie: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\nGET /secret HTTP/1.1\r\nHost: localhost:%s\r\nConnection: close\r\n\r\n' \
+	"$port" "$cookie" "$port" >"$WORK/req"
+timeout 10 openssl s_client -quiet -connect "127.0.0.1:$port" -servername localhost <"$WORK/req" >"$WORK/resp" 2>/dev/null
+ok "a refused upgrade gets the backend's answer" grep -q '^HTTP/1.1 200' "$WORK/resp"
+ok "the next request on that connection, without the cookie, is authorized afresh: 401" \
+	grep -q '^HTTP/1.1 401' "$WORK/resp"
+stop_ssogw TERM
