@@ -158,8 +158,7 @@ flow_start_login(struct sg_flow *f, bool force, const char *return_url, const ch
 	size_t n;
 
 	if (p == NULL) {
-		sg_log_error("[app %s]: no sign-in is available for its IdP%s%s", f->r.app->s.name,
-		             idp ? " " : "", idp ? idp->s.name : "");
+		/* Said once at start (sg_pipeline_init); here only for -d. */
 		flow_respond_error(f, 503, "Sign-in is not available for this application yet.");
 		return;
 	}
@@ -275,14 +274,72 @@ on_old_session_gone(void *arg, enum sg_store_status st)
 	(void)st;
 }
 
+/* True when s is text that can go into a header field and a log line: no
+ * control characters, at most max bytes. */
+static bool
+clean_text(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= max)
+			return false;
+	return true;
+}
+
+/* What an IdP said about the user must be usable as it is: a user id that
+ * is not is refused; names, email and groups that are not are left out. */
+static bool
+session_usable(struct sg_flow *f, struct sg_session *s)
+{
+	size_t kept = 0;
+
+	if (s->user == NULL || s->user[0] == '\0' || !clean_text(s->user, 256)) {
+		sg_log_warn("%s: sign-in to [app %s] refused: the IdP's user id is empty, too long "
+		            "or holds control characters",
+		            f->rc->client.addr, f->r.app->s.name);
+		flow_respond_error(f, 400,
+		                   "The identity provider sent a user id that cannot be used "
+		                   "(empty, longer than 256 bytes, or with control characters).");
+		return false;
+	}
+	if (s->display_name != NULL && !clean_text(s->display_name, 1024))
+		s->display_name = NULL;
+	if (s->email != NULL && !clean_text(s->email, 1024))
+		s->email = NULL;
+	for (size_t i = 0; i < s->ngroups; i++)
+		if (s->groups[i] != NULL && s->groups[i][0] != '\0' &&
+		    clean_text(s->groups[i], 1024))
+			s->groups[kept++] = s->groups[i];
+	s->ngroups = kept;
+	return true;
+}
+
 void
 flow_finish_login(struct sg_flow *f, const char *ref, const struct sg_login_state *ls,
                   struct sg_session *s)
 {
 	const struct sg_conf_session *ses = &f->rc->conf->session;
-	struct login_end *e = sg_arena_alloc(f->rc->arena, sizeof(*e));
+	struct login_end *e;
 	uint8_t id[SG_SESSION_ID_LEN];
 
+	if (!session_usable(f, s))
+		return;
+	if (s->auth_time == 0 || s->auth_time > f->now)
+		s->auth_time = f->now;
+	/* A step-up the IdP did not honour (it kept its old sign-in) would
+	 * send the browser round again and again: stop here instead. */
+	if (ls->force_authn &&
+	    f->now - s->auth_time > (int64_t)(f->r.app->step_up_max_age_ms / 1000)) {
+		sg_log_warn("%s: step-up for user %s on [app %s]: the IdP did not sign the user in "
+		            "again",
+		            f->rc->client.addr, s->user, f->r.app->s.name);
+		flow_respond_error(f, 403,
+		                   "This page needs a fresh sign-in, and the identity provider did "
+		                   "not ask you to sign in again.");
+		return;
+	}
+	e = sg_arena_alloc(f->rc->arena, sizeof(*e));
 	e->f = f;
 	e->ref = ref;
 	e->ls = *ls;
@@ -293,8 +350,6 @@ flow_finish_login(struct sg_flow *f, const char *ref, const struct sg_login_stat
 	sg_wipe(id, sizeof(id));
 	s->idp = ls->idp;
 	s->created = s->last_seen = f->now;
-	if (s->auth_time == 0 || s->auth_time > f->now)
-		s->auth_time = f->now;
 	s->expires = f->now + (int64_t)(ses->absolute_timeout_ms / 1000);
 	if (f->has_id)
 		sg_store_del(pipeline.store, &f->link, f->skey, on_old_session_gone, NULL);

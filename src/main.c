@@ -163,6 +163,10 @@ test_config(const char *path)
 	struct sg_errlist errs = { 0 };
 	struct sg_conf *c = load_config(path, &errs);
 
+	if (c != NULL && sg_pipeline_check(c, &errs) == -1) {
+		sg_conf_unref(c);
+		c = NULL;
+	}
 	for (size_t i = 0; i < errs.count; i++)
 		fprintf(stderr, "%s\n", errs.msg[i]);
 	sg_errlist_clear(&errs);

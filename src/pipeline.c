@@ -22,11 +22,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pipeline_int.h"
 
@@ -298,6 +300,10 @@ on_session(void *arg, enum sg_store_status st, struct sg_session *s)
 		                   "moment.");
 	} else if (st == SG_STORE_NOT_FOUND) {
 		flow_no_session(f);
+	} else if (f->r.app->idp != NULL && strcmp(s->idp, f->r.app->idp->s.name) != 0) {
+		/* Shared cookies (cookie_domain) must not carry a login from one
+		 * IdP into an app that trusts another. */
+		flow_no_session(f);
 	} else {
 		f->session = s;
 		f->rc->user = s->user;
@@ -534,9 +540,18 @@ restore_sessions(const struct sg_conf *c)
 
 	if (path == NULL)
 		return;
+	if (access(path, F_OK) == -1) {
+		sg_log_info("no saved sessions in %s", path);
+		return;
+	}
 	n = sg_store_load(pipeline.store, path, pipeline.keys.state, (int64_t)time(NULL), &errs);
-	if (n >= 0)
+	if (n >= 0) {
 		sg_log_info("restored %ld sessions from %s", n, path);
+		/* Read once: after a crash, the next start must not bring back
+		 * sessions that ended (logouts) since this one. */
+		if (unlink(path) == -1)
+			sg_log_warn("cannot remove %s: %s", path, strerror(errno));
+	}
 	for (size_t i = 0; i < errs.count; i++)
 		sg_log_warn("session state not restored: %s", errs.msg[i]);
 	sg_errlist_clear(&errs);
@@ -558,7 +573,28 @@ sg_pipeline_init(const struct sg_conf *c, struct sg_errlist *errs)
 	if (pipeline.store == NULL)
 		return -1;
 	restore_sessions(c);
+	for (size_t i = 0; i < c->app_count; i++) {
+		const struct sg_conf_idp *idp = c->apps[i]->idp;
+
+		if (idp != NULL && pipeline.providers[idp->type] == NULL)
+			sg_log_warn("[app %s]: sign-in through [idp %s] is not available in this "
+			            "version: protected requests get 503",
+			            c->apps[i]->s.name, idp->s.name);
+	}
 	return 0;
+}
+
+int
+sg_pipeline_check(const struct sg_conf *c, struct sg_errlist *errs)
+{
+	struct sg_sso_keys keys;
+	size_t before = errs->count;
+
+	sg_sso_keys_load(c, &keys, errs);
+	sg_wipe(&keys, sizeof(keys));
+	if (c->server.signing_key_file != NULL)
+		sg_jose_key_free(sg_jose_key_load(c->server.signing_key_file, errs));
+	return errs->count == before ? 0 : -1;
 }
 
 /* Keys replaced by a reload: a worker may still be signing with one, so
@@ -572,9 +608,16 @@ sg_pipeline_reload(const struct sg_conf *old, const struct sg_conf *c)
 	struct sg_errlist errs = { 0 };
 
 	sg_store_reconfigure(pipeline.store, c);
-	if (old->session.store_kind != c->session.store_kind ||
-	    strcmp(old->session.store, c->session.store) != 0)
-		sg_log_warn("the session store changed: it takes effect after a restart");
+	/* A new Redis address or password is used on the next connection
+	 * (net/worker.c); memory <-> redis needs the sessions moved. */
+	if (old->session.store_kind != c->session.store_kind)
+		sg_log_warn("the session store changed between memory and redis: it takes effect "
+		            "after a restart");
+	if (memcmp(&old->session.session_key_file, &c->session.session_key_file,
+	           sizeof(c->session.session_key_file)) != 0 &&
+	    (old->session.session_key_file == NULL || c->session.session_key_file == NULL ||
+	     strcmp(old->session.session_key_file, c->session.session_key_file) != 0))
+		sg_log_warn("session_key_file changed: the keys are read at start only");
 	if (c->server.signing_key_file != NULL) {
 		struct sg_jose_key *k = sg_jose_key_load(c->server.signing_key_file, &errs);
 

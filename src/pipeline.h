@@ -14,6 +14,9 @@ const struct sg_net_hooks *sg_pipeline_hooks(void);
  * the privilege drop, so that the daemon's user owns what it writes).
  * 0, or -1 with errs. */
 int sg_pipeline_init(const struct sg_conf *c, struct sg_errlist *errs);
+/* What `ssogw -t` adds to the configuration check: the key files hold
+ * usable keys.  0, or -1 with errs. */
+int sg_pipeline_check(const struct sg_conf *c, struct sg_errlist *errs);
 /* Takes what a reloaded snapshot may change without a restart (store
  * limits, the JWT key); names in the log what needs a restart. */
 void sg_pipeline_reload(const struct sg_conf *old, const struct sg_conf *c);

@@ -73,6 +73,17 @@ has_own_credentials(const struct sg_http_msg *m)
 	return *v != '\0';
 }
 
+/* A CORS preflight (Fetch standard 4.8): OPTIONS with Origin and
+ * Access-Control-Request-Method.  Browsers send it without credentials,
+ * so an API that its own tokens open must let it reach the backend, whose
+ * CORS policy answers it. */
+static bool
+cors_preflight(const struct sg_http_msg *m)
+{
+	return strcmp(m->method, "OPTIONS") == 0 && sg_http_get(m, "Origin") != NULL &&
+	       sg_http_get(m, "Access-Control-Request-Method") != NULL;
+}
+
 /* Public first: a public path needs nothing, whatever the request carries. */
 enum sg_authz_kind
 sg_gate_access_class(const struct sg_conf_app *app, const char *app_path,
@@ -80,7 +91,8 @@ sg_gate_access_class(const struct sg_conf_app *app, const char *app_path,
 {
 	if (any_match(&app->public_paths, app_path))
 		return SG_AUTHZ_PUBLIC;
-	if (any_match(&app->passthrough_paths, app_path) && has_own_credentials(m))
+	if (any_match(&app->passthrough_paths, app_path) &&
+	    (has_own_credentials(m) || cors_preflight(m)))
 		return SG_AUTHZ_PASSTHROUGH;
 	return SG_AUTHZ_LOGIN;
 }

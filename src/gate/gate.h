@@ -111,7 +111,8 @@ struct sg_authz {
 bool sg_gate_path_match(const char *pattern, const char *path);
 
 /* Before any session lookup: PUBLIC, PASSTHROUGH (the path is listed and m
- * carries Authorization) or LOGIN (every other path). */
+ * carries Authorization, or is a CORS preflight) or LOGIN (every other
+ * path). */
 enum sg_authz_kind sg_gate_access_class(const struct sg_conf_app *app, const char *app_path,
                                         const struct sg_http_msg *m);
 

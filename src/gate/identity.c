@@ -81,7 +81,11 @@ sg_gate_strip_identity(struct sg_http_msg *m, const struct sg_conf *c)
 	m->nh = kept;
 }
 
-/* Keeps s's order, so groups_max keeps the first groups the IdP listed. */
+static bool clean_value(const char *s);
+
+/* Keeps s's order, so groups_max keeps the first groups the IdP listed.
+ * Groups that cannot travel in a field (empty, control characters, the
+ * separator inside) are left out before groups_max counts. */
 size_t
 sg_gate_filter_groups(const struct sg_conf_app *app, const struct sg_session *s, struct sg_arena *a,
                       const char ***out)
@@ -95,7 +99,9 @@ sg_gate_filter_groups(const struct sg_conf_app *app, const struct sg_session *s,
 	for (size_t i = 0; i < s->ngroups; i++) {
 		if (app->groups_max > 0 && n >= app->groups_max)
 			break;
-		if (s->groups[i] == NULL)
+		if (s->groups[i] == NULL || s->groups[i][0] == '\0' || !clean_value(s->groups[i]) ||
+		    (app->groups_separator && *app->groups_separator &&
+		     strstr(s->groups[i], app->groups_separator) != NULL))
 			continue;
 		if (re == NULL || regexec(re, s->groups[i], 0, NULL, 0) == 0)
 			v[n++] = s->groups[i];
@@ -132,11 +138,8 @@ joined_groups(const struct sg_conf_app *app, const struct sg_session *s, const c
 	size_t n = sg_gate_filter_groups(app, s, a, &g), used = 0;
 	struct sg_buf b = { 0 };
 
-	for (size_t i = 0; i < n; i++) {
-		if (g[i][0] == '\0' || strstr(g[i], sep) != NULL || !clean_value(g[i]))
-			continue;
+	for (size_t i = 0; i < n; i++)
 		sg_buf_printf(&b, "%s%s", used++ > 0 ? sep : "", g[i]);
-	}
 	if (used > 0)
 		out = sg_arena_strdup(a, b.data);
 	sg_buf_free(&b);

@@ -80,6 +80,21 @@ gen_unref(struct gen *g)
 }
 
 /* Runs in the worker: applies what the main thread posted. */
+/* Whether two snapshots reach the session store the same way. */
+static bool
+same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool
+same_store(const struct sg_conf_session *a, const struct sg_conf_session *b)
+{
+	return same_text(a->store, b->store) && same_text(a->store_password, b->store_password) &&
+	       same_text(a->store_ca_file, b->store_ca_file) &&
+	       a->store_timeout_ms == b->store_timeout_ms;
+}
+
 static void
 on_command(evutil_socket_t fd, short what, void *arg)
 {
@@ -96,6 +111,12 @@ on_command(evutil_socket_t fd, short what, void *arg)
 	quit = w->cmd_exit;
 	pthread_mutex_unlock(&w->lock);
 	if (g != NULL) {
+		if (w->redis != NULL && !same_store(&w->gen->conf->session, &g->conf->session)) {
+			/* The next command connects with the new settings; what
+			 * waits on the old connection fails now (a 503 each). */
+			redis_conn_free(w->redis);
+			w->redis = NULL;
+		}
 		gen_unref(w->gen);
 		w->gen = g;
 	}

@@ -21,3 +21,12 @@ ok "the unit has no unfilled @PLACEHOLDER@" sh -c "! grep -q '@[A-Z]*@' '$unit'"
 echo "# edited by the admin" >>"$root$conf_default"
 make -s -C "$TOP" install DESTDIR="$root" PREFIX=/usr >"$WORK/install.log" 2>&1
 ok "a second install keeps the admin's configuration" grep -q "edited by the admin" "$root$conf_default"
+
+# The test-only sign-in is not in the installed daemon.
+ok "the installed daemon holds no test IdP code" sh -c "! grep -q 'test-idp/login' '$SSOGW_INSTALLED'"
+write_conf "$WORK/t.conf" "$(free_port)"
+sed -i 's/^type = saml$/type = test/; /^metadata_file/d' "$WORK/t.conf"
+"$SSOGW_INSTALLED" -t -c "$WORK/t.conf" >"$WORK/t.out" 2>&1
+ok "the installed daemon refuses an [idp] of type test" test $? -ne 0
+ok "... and says it exists only in test builds" grep -q 'type = test exists only in test builds' "$WORK/t.out"
+ok "the test build accepts it" sh -c "\"$SSOGW\" -t -c \"$WORK/t.conf\" >/dev/null"

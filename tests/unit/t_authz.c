@@ -235,15 +235,21 @@ glob_uses_fnmatch_where_star_crosses_slashes(void **state)
 /* ---- access classes ---- */
 
 static enum sg_authz_kind
-access_class(const char *path, const char *fields)
+access_class_of(const char *method, const char *path, const char *fields)
 {
 	struct ctx c;
 	enum sg_authz_kind k;
 
-	req(&c, "GET", fields);
+	req(&c, method, fields);
 	k = sg_gate_access_class(app("jira"), path, &c.m);
 	done(&c);
 	return k;
+}
+
+static enum sg_authz_kind
+access_class(const char *path, const char *fields)
+{
+	return access_class_of("GET", path, fields);
 }
 
 static void
@@ -298,6 +304,21 @@ passthrough_needs_bearer_or_basic_credentials(void **state)
 	                 SG_AUTHZ_LOGIN);
 	assert_int_equal(access_class("/restx", "Authorization: Bearer abc\n"), SG_AUTHZ_LOGIN);
 	assert_int_equal(access_class("/api/v2/import", "Authorization: Bearer abc\n"),
+	                 SG_AUTHZ_LOGIN);
+	/* a CORS preflight carries no credentials: the backend's policy answers */
+	assert_int_equal(access_class_of("OPTIONS", "/rest/x",
+	                                 "Origin: https://app.example\n"
+	                                 "Access-Control-Request-Method: POST\n"),
+	                 SG_AUTHZ_PASSTHROUGH);
+	assert_int_equal(access_class_of("OPTIONS", "/rest/x", "Origin: https://app.example\n"),
+	                 SG_AUTHZ_LOGIN);
+	assert_int_equal(access_class_of("GET", "/rest/x",
+	                                 "Origin: https://app.example\n"
+	                                 "Access-Control-Request-Method: POST\n"),
+	                 SG_AUTHZ_LOGIN);
+	assert_int_equal(access_class_of("OPTIONS", "/secure/x",
+	                                 "Origin: https://app.example\n"
+	                                 "Access-Control-Request-Method: POST\n"),
 	                 SG_AUTHZ_LOGIN);
 }
 
@@ -547,6 +568,15 @@ filter_groups_by_regex_and_max(void **state)
 	assert_int_equal(sg_gate_filter_groups(app("jira"), &s, a, &out), 5);
 	for (size_t i = 0; i < 5; i++)
 		assert_string_equal(out[i], g[i]);
+	/* groups that cannot be sent do not take a groups_max place */
+	{
+		static const char *bad[] = { "evil\r\nX-Remote-User: root", "", "a,b", "jira-ok",
+			                     NULL };
+		struct sg_session sb = session("alice", 0, bad);
+
+		assert_int_equal(sg_gate_filter_groups(app("open"), &sb, a, &out), 1);
+		assert_string_equal(out[0], "jira-ok");
+	}
 	s.ngroups = 0;
 	assert_int_equal(sg_gate_filter_groups(app("jira"), &s, a, &out), 0);
 	assert_non_null(out);
