@@ -168,7 +168,7 @@ session_get_varint(struct session_reader *r, uint64_t *v)
 			return -1;
 		*v |= (uint64_t)(b & 0x7f) << shift;
 		if ((b & 0x80) == 0)
-			return 0;
+			return b == 0 && shift > 0 ? -1 : 0; /* one encoding per value */
 		shift += 7;
 	}
 }

@@ -9,7 +9,11 @@
  *   and the test (curl) completes it by adding who signed in:
  *     ...&user=alice&groups=a,b&name=Alice%20A&email=alice@example.test
  *   which opens the login-state cookie of REF and finishes the login
- *   through the same code as every protocol (flow_finish_login).
+ *   through the same code as every protocol (flow_finish_login);
+ *
+ *   <prefix>test-idp/logout?nameid=N[&session_index=I] or ?sid=S
+ *   ends every session of that login through the store's indexes, the way
+ *   an IdP-initiated single logout (SAML, OIDC back-channel) will.
  */
 #include "config.h"
 
@@ -50,6 +54,45 @@ split_groups(const char *list, struct sg_arena *a, const char ***out)
 	return n;
 }
 
+static void
+on_logout_done(void *arg, enum sg_store_status st)
+{
+	struct sg_flow *f = arg;
+
+	flow_respond_error(f,
+	                   st == SG_STORE_OK          ? 200
+	                   : st == SG_STORE_NOT_FOUND ? 404
+	                                              : 503,
+	                   st == SG_STORE_OK          ? "test IdP: the sessions of that login ended"
+	                   : st == SG_STORE_NOT_FOUND ? "test IdP: no session of that login"
+	                                              : "test IdP: the store is unavailable");
+	flow_settle(f);
+}
+
+/* An IdP-initiated logout of one login, by the store's indexes. */
+static void
+test_logout(struct sg_flow *f)
+{
+	struct sg_session s = { 0 };
+	enum sg_session_index kind;
+	const char *value;
+
+	s.saml_name_id = flow_query(f, "nameid");
+	s.saml_session_index = flow_query(f, "session_index");
+	s.oidc_sid = flow_query(f, "sid");
+	s.idp = f->r.app->idp->s.name;
+	kind = s.oidc_sid             ? SG_INDEX_OIDC_SID
+	       : s.saml_session_index ? SG_INDEX_SAML_SESSION
+	                              : SG_INDEX_SAML_NAMEID;
+	value = sg_session_index_value(&s, kind, f->rc->arena);
+	if (value == NULL) {
+		flow_respond_error(f, 400, "test IdP: give nameid=, with session_index=, or sid=");
+		return;
+	}
+	flow_wait(f);
+	sg_store_del_index(pipeline.store, &f->link, kind, value, on_logout_done, f);
+}
+
 static bool
 test_endpoint(struct sg_flow *f, const char *sub)
 {
@@ -57,6 +100,10 @@ test_endpoint(struct sg_flow *f, const char *sub)
 	struct sg_session *s;
 	const char *ref = flow_query(f, "ref"), *user = flow_query(f, "user");
 
+	if (strcmp(sub, "test-idp/logout") == 0) {
+		test_logout(f);
+		return true;
+	}
 	if (strcmp(sub, "test-idp/login") != 0)
 		return false;
 	if (!flow_open_login(f, ref, &ls))

@@ -187,6 +187,20 @@ ok "... with the original body and carol's identity" \
 ok "... and the original target and method" backend_got 1 '^POST /echo/CreateIssue.jspa HTTP/1.1 cl=32 '
 ok "a second replay of the same form is refused" \
 	test "$(req "$P" --data "ref=$ref" "$base/ssogw/post-replay")" = 400
+echo "attachment-content-4711" >"$WORK/attach.txt"
+M=$WORK/multi.jar
+backend_mark
+ok "a multipart form POST (with a file) without a session is kept" \
+	test "$(req "$M" -H 'Accept: text/html' -F 'summary=multi part' -F "file=@$WORK/attach.txt" "$base/echo/Attach.jspa")" = 302
+req "$M" "$(location)&user=dave&groups=jira-users" >/dev/null
+ref=$(sed -n 's/.*name="ref" value="\([A-Za-z0-9_-]*\)".*/\1/p' "$WORK/b")
+ok "after the login the multipart POST is replayed" \
+	test "$(req "$M" --data "ref=$ref" "$base/ssogw/post-replay")" = 200
+ok "... with its boundary, fields and file intact" sh -c "
+	grep -q '^Content-Type: multipart/form-data; boundary=' '$WORK/b' &&
+	grep -q 'name=\"summary\"' '$WORK/b' && grep -q 'multi part' '$WORK/b' &&
+	grep -q 'attachment-content-4711' '$WORK/b'"
+ok "... as one POST to the original target" backend_got 1 '^POST /echo/Attach.jspa HTTP/1.1 '
 big=$(head -c 2000 /dev/zero | tr '\0' 'a')
 ok "a form larger than preserve_post_max gets a clear page instead" \
 	test "$(req "$WORK/big.jar" -H 'Accept: text/html' --data "text=$big" "$base/echo/CreateIssue.jspa")" = 413

@@ -37,12 +37,13 @@ type = test
 EOC
 }
 
-# login USER: prints the session cookie ("ssogw_session=...") of a new login.
+# login USER [EXTRA-QUERY]: prints the session cookie ("ssogw_session=...")
+# of a new login.
 login() {
 	jar=$WORK/$1.jar
 	rm -f "$jar"
 	loc=$(curl -sk -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' "$base/")
-	curl -sk -c "$jar" -b "$jar" -o /dev/null "$loc&user=$1"
+	curl -sk -c "$jar" -b "$jar" -o /dev/null "$loc&user=$1${2:-}"
 	awk '$6 == "ssogw_session" { print "ssogw_session=" $7 }' "$jar"
 }
 # hold NAME PATH COOKIE: a WebSocket held open in the background.
@@ -82,6 +83,21 @@ ok "logout closes her tunnel with 1008 within 5 s" closed_within logout "$t0" 50
 ok "the close is logged" grep -q 'closing the WebSocket tunnel .* of user alice: the session ended' "$WORK/ssogw.log"
 ok "the public tunnel is nobody's: still open" sh -c "sleep 1; ! grep -q '^closed' '$WORK/public.out'"
 ok "a WebSocket with the ended session is refused" sh -c "! node '$NODE_DIR/ws_hold.js' 'wss://localhost:$port/editor' '$cookie' >'$WORK/refused.out' 2>&1 && grep -q 'refused 401' '$WORK/refused.out'"
+
+# --- an IdP-initiated logout of one login (NameID + SessionIndex) ---
+one=$(login alice "&nameid=alice@corp&session_index=S1")
+two=$(login alice "&nameid=alice@corp&session_index=S2")
+ok "a tunnel opens with alice's first login" hold slo1 /editor "$one"
+ok "... and one with her second login" hold slo2 /editor "$two"
+t0=$(now_ms)
+ok "the IdP ends her first login (NameID + SessionIndex)" \
+	test "$(curl -sk -o /dev/null -w '%{http_code}' "$base/ssogw/test-idp/logout?nameid=alice@corp&session_index=S1")" = 200
+ok "... which closes that login's tunnel within 5 s" closed_within slo1 "$t0" 5000
+ok "... and leaves the other login's tunnel open" sh -c "sleep 1; ! grep -q '^closed' '$WORK/slo2.out'"
+t0=$(now_ms)
+ok "the IdP ends every login of the NameID" \
+	test "$(curl -sk -o /dev/null -w '%{http_code}' "$base/ssogw/test-idp/logout?nameid=alice@corp")" = 200
+ok "... which closes the other tunnel within 5 s" closed_within slo2 "$t0" 5000
 
 # --- eviction (max_sessions) ---
 stop_ssogw TERM
