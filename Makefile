@@ -177,7 +177,7 @@ demo: deps-demo
 	sh scripts/demo.sh
 
 bench: deps-bench
-	$(MAKE) all
+	$(MAKE) all tools
 	sh tests/bench/run.sh
 
 install: all

@@ -167,6 +167,46 @@ int sg_base64url_decode(const char *s, size_t n, struct sg_buf *out);
 /* Constant-time comparison of n bytes. */
 bool sg_ct_equal(const void *a, const void *b, size_t n);
 
+/*
+ * wire.c: a compact binary encoding for records we write and read back:
+ * bytes, LEB128 varints, 8-byte big-endian integers, optional strings
+ * (varint length + 1, 0 for NULL) and byte strings (varint length).  The
+ * reader's bad flag is sticky: read every field, then check sg_wire_done.
+ */
+struct sg_wire_reader {
+	const uint8_t *p;
+	size_t left;
+	bool bad;
+};
+void sg_wire_put_u8(struct sg_buf *b, uint8_t v);
+void sg_wire_put_varint(struct sg_buf *b, uint64_t v);
+void sg_wire_put_i64(struct sg_buf *b, int64_t v);
+/* A byte string: its length as a varint, then the bytes. */
+void sg_wire_put_bytes(struct sg_buf *b, const void *p, size_t n);
+/* An optional string: length + 1 as a varint (0 for NULL), then the bytes. */
+void sg_wire_put_str(struct sg_buf *b, const char *s);
+/* The const char * fields at offsets off[0..n) of the struct at base, as
+ * optional strings: one table of offsetof() values then serves both ways
+ * of a record, so encoding and decoding cannot disagree on the order. */
+void sg_wire_put_strs(struct sg_buf *b, const void *base, const size_t *off, size_t n);
+/* Each getter yields 0 or NULL once r is bad, and marks it bad on running
+ * out of bytes, a non-canonical or over-long varint, or a length past max. */
+uint8_t sg_wire_get_u8(struct sg_wire_reader *r);
+/* Exactly n bytes copied to out (zeroed when r is or turns bad). */
+void sg_wire_get_raw(struct sg_wire_reader *r, void *out, size_t n);
+uint64_t sg_wire_get_varint(struct sg_wire_reader *r);
+int64_t sg_wire_get_i64(struct sg_wire_reader *r);
+/* A byte string of at most max bytes, copied into a and NUL-terminated. */
+const void *sg_wire_get_bytes(struct sg_wire_reader *r, size_t max, size_t *n, struct sg_arena *a);
+/* An optional string of at most max bytes without NULs, copied into a;
+ * NULL when absent (or bad: check sg_wire_done). */
+const char *sg_wire_get_str(struct sg_wire_reader *r, size_t max, struct sg_arena *a);
+/* The inverse of sg_wire_put_strs, each string as sg_wire_get_str. */
+void sg_wire_get_strs(struct sg_wire_reader *r, size_t max, struct sg_arena *a, void *base,
+                      const size_t *off, size_t n);
+/* True when no read went wrong and nothing is left over. */
+bool sg_wire_done(const struct sg_wire_reader *r);
+
 /* file.c: reads a whole regular file of at most max bytes, NUL-terminated.
  * Returns NULL and sets errno (EFBIG past max) on failure. */
 char *sg_read_file(const char *path, size_t max, size_t *len);

@@ -18,14 +18,17 @@ sample configuration $conf:
   - it proxies [app jira], https://jira.example.com, to the Tomcat
     connector http://127.0.0.1:8080.  Nothing runs there in this demo.
 
-There is no sign-in yet: [idp corp] is read and checked, not used, and
-requests go to the backend without a login.  The sign-in, and a demo with
-an IdP, come later.  Try, in another terminal:
+Sessions and authorization are in place, but the sign-in protocols (SAML,
+OpenID Connect) are not yet: [app jira]'s pages need a login that cannot
+happen, so the gateway says so, and the demo with a real IdP comes with
+them.  Try, in another terminal:
 
   curl -vk --connect-to jira.example.com:443:127.0.0.1:8443 https://jira.example.com/
-      routed to [app jira]; nothing answers on 127.0.0.1:8080, so the
-      gateway answers 502 with its error page (add
-      -H 'Accept: application/json' for JSON)
+      routed to [app jira]; an API client without a session gets 401 with
+      a JSON body naming the login URL
+  curl -vk -H 'Accept: text/html' --connect-to jira.example.com:443:127.0.0.1:8443 https://jira.example.com/
+      a browser would be sent to the IdP; without a SAML implementation
+      the gateway answers 503 "Sign-in is not available ... yet"
   curl -vk --resolve jira.example.com:8443:127.0.0.1 https://jira.example.com:8443/
       421: the Host is jira.example.com:8443, and the app's URL has port
       443 (--connect-to above keeps the Host a browser would send)
@@ -38,9 +41,8 @@ an IdP, come later.  Try, in another terminal:
   $top/ssogw -t -c $conf
       test a configuration
 
-The gateway's own answers (502, 421) are logged here with their reasons.
-Start any HTTP server on 127.0.0.1:8080 and the first request is proxied
-to it.
+The gateway's own answers (401, 503, 421) are logged here with their
+reasons.
 
 Ctrl-C stops it.
 

@@ -12,26 +12,33 @@
  *   str     saml_name_id, saml_name_id_format, saml_session_index,
  *           oidc_id_token, oidc_sid, oidc_refresh_sealed
  *   varint  group count, then each group as varint length + bytes
- * where a str is a varint (LEB128) of length + 1 followed by the bytes, and
- * 0 stands for NULL.  Decoding trusts nothing: it never reads past the end,
- * refuses trailing bytes, NULs inside strings and absurd group counts,
+ * in the shapes of lib/wire.c: a str is a varint (LEB128) of length + 1
+ * followed by the bytes, and 0 stands for NULL.  Decoding trusts nothing:
+ * it never reads past the end, refuses trailing bytes, non-canonical
+ * varints, NULs inside strings and groups and absurd group counts,
  * because a Redis server or a state file is outside our control.
  * Nothing here does I/O or keeps state.
  */
 #include "config.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "session.h"
 
 #define SESSION_VERSION 1
 #define SESSION_MAX_GROUPS 10000
+#define SESSION_STR(f) offsetof(struct sg_session, f)
 
-/* A cursor over bytes being decoded. */
-struct session_reader {
-	const uint8_t *p;
-	size_t n;
-	size_t off;
+/* The strings before and after the protocol and the times, in their order
+ * in the binary form: encoding and decoding share these lists. */
+static const size_t session_head[] = { SESSION_STR(user), SESSION_STR(display_name),
+	                               SESSION_STR(email), SESSION_STR(idp) };
+static const size_t session_tail[] = {
+	SESSION_STR(saml_name_id),       SESSION_STR(saml_name_id_format),
+	SESSION_STR(saml_session_index), SESSION_STR(oidc_id_token),
+	SESSION_STR(oidc_sid),           SESSION_STR(oidc_refresh_sealed),
 };
 
 void
@@ -74,194 +81,71 @@ sg_session_index_value(const struct sg_session *s, enum sg_session_index kind, s
 	return NULL;
 }
 
-/* Appends v as an unsigned LEB128 varint. */
-static void
-session_put_varint(struct sg_buf *out, uint64_t v)
-{
-	uint8_t b[10];
-	size_t i = 0;
-
-	while (v >= 0x80) {
-		b[i++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	b[i++] = (uint8_t)v;
-	sg_buf_append(out, b, i);
-}
-
-/* Appends v as 8 bytes, most significant first. */
-static void
-session_put_i64(struct sg_buf *out, int64_t v)
-{
-	uint64_t u = (uint64_t)v;
-	uint8_t b[8];
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		b[i] = (uint8_t)u;
-		u >>= 8;
-	}
-	sg_buf_append(out, b, sizeof(b));
-}
-
-/* Appends an optional string: length + 1, or 0 for NULL. */
-static void
-session_put_str(struct sg_buf *out, const char *s)
-{
-	size_t n;
-
-	if (s == NULL) {
-		session_put_varint(out, 0);
-		return;
-	}
-	n = strlen(s);
-	session_put_varint(out, (uint64_t)n + 1);
-	sg_buf_append(out, s, n);
-}
-
 void
 sg_session_encode(const struct sg_session *s, struct sg_buf *out)
 {
-	uint8_t version = SESSION_VERSION;
 	size_t i;
 
-	sg_buf_append(out, &version, 1);
+	sg_wire_put_u8(out, SESSION_VERSION);
 	sg_buf_append(out, s->key, SG_SHA256_LEN);
-	session_put_str(out, s->user);
-	session_put_str(out, s->display_name);
-	session_put_str(out, s->email);
-	session_put_str(out, s->idp);
-	session_put_varint(out, (uint64_t)(unsigned)s->protocol);
-	session_put_i64(out, s->auth_time);
-	session_put_i64(out, s->created);
-	session_put_i64(out, s->expires);
-	session_put_i64(out, s->last_seen);
-	session_put_str(out, s->saml_name_id);
-	session_put_str(out, s->saml_name_id_format);
-	session_put_str(out, s->saml_session_index);
-	session_put_str(out, s->oidc_id_token);
-	session_put_str(out, s->oidc_sid);
-	session_put_str(out, s->oidc_refresh_sealed);
-	session_put_varint(out, s->ngroups);
-	for (i = 0; i < s->ngroups; i++) {
-		size_t n = strlen(s->groups[i]);
-
-		session_put_varint(out, n);
-		sg_buf_append(out, s->groups[i], n);
-	}
+	sg_wire_put_strs(out, s, session_head, SG_NELEM(session_head));
+	sg_wire_put_varint(out, (uint64_t)(unsigned)s->protocol);
+	sg_wire_put_i64(out, s->auth_time);
+	sg_wire_put_i64(out, s->created);
+	sg_wire_put_i64(out, s->expires);
+	sg_wire_put_i64(out, s->last_seen);
+	sg_wire_put_strs(out, s, session_tail, SG_NELEM(session_tail));
+	sg_wire_put_varint(out, s->ngroups);
+	for (i = 0; i < s->ngroups; i++)
+		sg_wire_put_bytes(out, s->groups[i], strlen(s->groups[i]));
 }
 
-/* Reads a varint of at most 64 bits; -1 past the end or on overflow. */
-static int
-session_get_varint(struct session_reader *r, uint64_t *v)
+/* Reads the group count and the groups: each a varint length and the
+ * bytes, which like every string here may not hold a NUL. */
+static void
+session_get_groups(struct sg_wire_reader *r, struct sg_arena *a, struct sg_session *s)
 {
-	unsigned shift = 0;
+	uint64_t count = sg_wire_get_varint(r), i;
+	size_t n;
 
-	*v = 0;
-	for (;;) {
-		uint8_t b;
-
-		if (r->off >= r->n || shift > 63)
-			return -1;
-		b = r->p[r->off++];
-		if (shift == 63 && (b & 0x7e) != 0)
-			return -1;
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if ((b & 0x80) == 0)
-			return b == 0 && shift > 0 ? -1 : 0; /* one encoding per value */
-		shift += 7;
-	}
-}
-
-static int
-session_get_i64(struct session_reader *r, int64_t *v)
-{
-	uint64_t u = 0;
-	int i;
-
-	if (r->n - r->off < 8)
-		return -1;
-	for (i = 0; i < 8; i++)
-		u = u << 8 | r->p[r->off++];
-	*v = (int64_t)u;
-	return 0;
-}
-
-/* Copies n bytes into a as a C string; -1 past the end or on a NUL. */
-static int
-session_get_bytes(struct session_reader *r, uint64_t n, struct sg_arena *a, const char **out)
-{
-	if (n > r->n - r->off || memchr(r->p + r->off, '\0', (size_t)n) != NULL)
-		return -1;
-	*out = sg_arena_strndup(a, (const char *)r->p + r->off, (size_t)n);
-	r->off += (size_t)n;
-	return 0;
-}
-
-/* Reads an optional string (see the file comment). */
-static int
-session_get_str(struct session_reader *r, struct sg_arena *a, const char **out)
-{
-	uint64_t n;
-
-	*out = NULL;
-	if (session_get_varint(r, &n) == -1)
-		return -1;
-	if (n == 0)
-		return 0;
-	return session_get_bytes(r, n - 1, a, out);
-}
-
-/* Reads the group count and the groups. */
-static int
-session_get_groups(struct session_reader *r, struct sg_arena *a, struct sg_session *s)
-{
-	uint64_t count, n, i;
-
-	if (session_get_varint(r, &count) == -1 || count > SESSION_MAX_GROUPS)
-		return -1;
 	/* Each group takes at least one byte: refuse counts the input cannot hold
 	 * before allocating for them. */
-	if (count > r->n - r->off)
-		return -1;
+	if (r->bad || count > SESSION_MAX_GROUPS || count > r->left) {
+		r->bad = true;
+		return;
+	}
 	s->ngroups = (size_t)count;
 	s->groups = count ? sg_arena_alloc(a, (size_t)count * sizeof(*s->groups)) : NULL;
-	for (i = 0; i < count; i++)
-		if (session_get_varint(r, &n) == -1 ||
-		    session_get_bytes(r, n, a, &s->groups[i]) == -1)
-			return -1;
-	return 0;
+	for (i = 0; i < count && !r->bad; i++) {
+		s->groups[i] = sg_wire_get_bytes(r, SIZE_MAX, &n, a);
+		if (s->groups[i] != NULL && memchr(s->groups[i], '\0', n) != NULL)
+			r->bad = true;
+	}
 }
 
 int
 sg_session_decode(const void *p, size_t n, struct sg_arena *a, struct sg_session *s)
 {
-	struct session_reader r = { p, n, 0 };
+	struct sg_wire_reader r = { p, n, false };
 	uint64_t proto;
 
 	memset(s, 0, sizeof(*s));
-	if (n < 1 + SG_SHA256_LEN || r.p[0] != SESSION_VERSION)
+	if (sg_wire_get_u8(&r) != SESSION_VERSION)
 		goto fail;
-	memcpy(s->key, r.p + 1, SG_SHA256_LEN);
-	r.off = 1 + SG_SHA256_LEN;
-	if (session_get_str(&r, a, &s->user) == -1 ||
-	    session_get_str(&r, a, &s->display_name) == -1 ||
-	    session_get_str(&r, a, &s->email) == -1 || session_get_str(&r, a, &s->idp) == -1 ||
-	    session_get_varint(&r, &proto) == -1 || proto > SG_PROTO_OIDC)
+	sg_wire_get_raw(&r, s->key, SG_SHA256_LEN);
+	sg_wire_get_strs(&r, SIZE_MAX, a, s, session_head, SG_NELEM(session_head));
+	proto = sg_wire_get_varint(&r);
+	if (r.bad || proto > SG_PROTO_OIDC)
 		goto fail;
 	s->protocol = (int)proto;
-	if (session_get_i64(&r, &s->auth_time) == -1 || session_get_i64(&r, &s->created) == -1 ||
-	    session_get_i64(&r, &s->expires) == -1 || session_get_i64(&r, &s->last_seen) == -1)
-		goto fail;
-	if (session_get_str(&r, a, &s->saml_name_id) == -1 ||
-	    session_get_str(&r, a, &s->saml_name_id_format) == -1 ||
-	    session_get_str(&r, a, &s->saml_session_index) == -1 ||
-	    session_get_str(&r, a, &s->oidc_id_token) == -1 ||
-	    session_get_str(&r, a, &s->oidc_sid) == -1 ||
-	    session_get_str(&r, a, &s->oidc_refresh_sealed) == -1 ||
-	    session_get_groups(&r, a, s) == -1 || r.off != r.n)
-		goto fail;
-	return 0;
+	s->auth_time = sg_wire_get_i64(&r);
+	s->created = sg_wire_get_i64(&r);
+	s->expires = sg_wire_get_i64(&r);
+	s->last_seen = sg_wire_get_i64(&r);
+	sg_wire_get_strs(&r, SIZE_MAX, a, s, session_tail, SG_NELEM(session_tail));
+	session_get_groups(&r, a, s);
+	if (sg_wire_done(&r))
+		return 0;
 fail:
 	/* Nothing half-read is left for a careless caller to use. */
 	memset(s, 0, sizeof(*s));

@@ -11,26 +11,38 @@
  * browser honouring Max-Age.  Several logins may be in flight (tabs);
  * login_state_max bounds how many cookies pile up, oldest out first.
  *
- * The record inside the seal (sso_wire.c): a version byte, created (u64),
+ * The record inside the seal (lib/wire.c): a version byte, created (i64),
  * force_authn (one byte, 0 or 1), then app, idp, return_url, request_id,
  * oidc_nonce, pkce_verifier, post_ref as optional strings.  It does not
  * check return_url; the caller did before sealing and may again after.
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sso.h"
 #include "sso_int.h"
 
-#define SSO_LOGIN_VERSION 1
+/* 2: lengths as lib/wire.c varints (1 had u32 lengths); a record from an
+ * older build in flight across an upgrade is refused, not misread. */
+#define SSO_LOGIN_VERSION 2
 #define SSO_REF_BYTES 16
 #define SSO_REF_CHARS 22
 /* Bounds on one field when opening; a cookie is ~4 KiB anyway. */
 #define SSO_LOGIN_FIELD_MAX 8192
 /* Clocks of a cluster may differ a little; more is a forged time. */
 #define SSO_LOGIN_FUTURE_SLACK 60
+#define SSO_LOGIN_STR(f) offsetof(struct sg_login_state, f)
+
+/* The strings of the record, in their order: encoding and decoding share
+ * this list. */
+static const size_t sso_login_strs[] = {
+	SSO_LOGIN_STR(app),        SSO_LOGIN_STR(idp),        SSO_LOGIN_STR(return_url),
+	SSO_LOGIN_STR(request_id), SSO_LOGIN_STR(oidc_nonce), SSO_LOGIN_STR(pkce_verifier),
+	SSO_LOGIN_STR(post_ref),
+};
 
 /* The ref is the time and 8 random bytes, so refs sort by age and cannot
  * be guessed. */
@@ -68,16 +80,10 @@ sg_sso_login_cookie_name(const struct sg_conf *c, const char *ref, struct sg_are
 static void
 sso_login_encode(const struct sg_login_state *ls, struct sg_buf *b)
 {
-	sso_put_u8(b, SSO_LOGIN_VERSION);
-	sso_put_u64(b, (uint64_t)ls->created);
-	sso_put_u8(b, ls->force_authn ? 1 : 0);
-	sso_put_str(b, ls->app);
-	sso_put_str(b, ls->idp);
-	sso_put_str(b, ls->return_url);
-	sso_put_str(b, ls->request_id);
-	sso_put_str(b, ls->oidc_nonce);
-	sso_put_str(b, ls->pkce_verifier);
-	sso_put_str(b, ls->post_ref);
+	sg_wire_put_u8(b, SSO_LOGIN_VERSION);
+	sg_wire_put_i64(b, ls->created);
+	sg_wire_put_u8(b, ls->force_authn ? 1 : 0);
+	sg_wire_put_strs(b, ls, sso_login_strs, SG_NELEM(sso_login_strs));
 }
 
 /* Strict inverse of sso_login_encode: known version, sane time, the
@@ -85,23 +91,17 @@ sso_login_encode(const struct sg_login_state *ls, struct sg_buf *b)
 static int
 sso_login_decode(const void *p, size_t n, struct sg_arena *a, struct sg_login_state *ls)
 {
-	struct sso_reader r = { p, n, false };
+	struct sg_wire_reader r = { p, n, false };
 	uint8_t force;
 
 	memset(ls, 0, sizeof(*ls));
-	if (sso_get_u8(&r) != SSO_LOGIN_VERSION)
+	if (sg_wire_get_u8(&r) != SSO_LOGIN_VERSION)
 		return -1;
-	ls->created = (int64_t)sso_get_u64(&r);
-	force = sso_get_u8(&r);
+	ls->created = sg_wire_get_i64(&r);
+	force = sg_wire_get_u8(&r);
 	ls->force_authn = force == 1;
-	ls->app = sso_get_str(&r, SSO_LOGIN_FIELD_MAX, a);
-	ls->idp = sso_get_str(&r, SSO_LOGIN_FIELD_MAX, a);
-	ls->return_url = sso_get_str(&r, SSO_LOGIN_FIELD_MAX, a);
-	ls->request_id = sso_get_str(&r, SSO_LOGIN_FIELD_MAX, a);
-	ls->oidc_nonce = sso_get_str(&r, SSO_LOGIN_FIELD_MAX, a);
-	ls->pkce_verifier = sso_get_str(&r, SSO_LOGIN_FIELD_MAX, a);
-	ls->post_ref = sso_get_str(&r, SSO_LOGIN_FIELD_MAX, a);
-	if (r.bad || r.left != 0 || force > 1 || ls->created < 0 || ls->app == NULL ||
+	sg_wire_get_strs(&r, SSO_LOGIN_FIELD_MAX, a, ls, sso_login_strs, SG_NELEM(sso_login_strs));
+	if (!sg_wire_done(&r) || force > 1 || ls->created < 0 || ls->app == NULL ||
 	    ls->idp == NULL || ls->return_url == NULL) {
 		memset(ls, 0, sizeof(*ls));
 		return -1;

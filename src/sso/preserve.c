@@ -8,7 +8,7 @@
  * simply fail and retry.  Size limits (preserve_post_max) are the
  * caller's, which reads the body; opening bounds every field again.
  *
- * The record inside the seal (sso_wire.c): a version byte, target and
+ * The record inside the seal (lib/wire.c): a version byte, target and
  * content type as strings, the body as bytes, nothing after.
  */
 #include "config.h"
@@ -20,7 +20,8 @@
 #include "sso_int.h"
 
 #define SSO_POST_AAD "ssogw-post-v1"
-#define SSO_POST_VERSION 1
+/* 2: lengths as lib/wire.c varints (1 had u32 lengths). */
+#define SSO_POST_VERSION 2
 /* Bounds when opening: a request line and a Content-Type are short; the
  * body bound only guards against a corrupt length (the seal checked it). */
 #define SSO_POST_TARGET_MAX (64 * 1024)
@@ -62,10 +63,10 @@ sg_sso_post_seal(const uint8_t key[SG_KEY_LEN], const struct sg_preserved_post *
 {
 	struct sg_buf plain = { 0 };
 
-	sso_put_u8(&plain, SSO_POST_VERSION);
-	sso_put_str(&plain, p->target);
-	sso_put_str(&plain, p->content_type);
-	sso_put_bytes(&plain, p->body, p->len);
+	sg_wire_put_u8(&plain, SSO_POST_VERSION);
+	sg_wire_put_str(&plain, p->target);
+	sg_wire_put_str(&plain, p->content_type);
+	sg_wire_put_bytes(&plain, p->body, p->len);
 	sg_seal(key, SSO_POST_AAD, plain.data, plain.len, out);
 	sg_wipe(plain.data, plain.cap);
 	sg_buf_free(&plain);
@@ -78,19 +79,19 @@ sg_sso_post_open(const uint8_t key[SG_KEY_LEN], const void *sealed, size_t n, st
                  struct sg_preserved_post *out)
 {
 	struct sg_buf plain = { 0 };
-	struct sso_reader r;
+	struct sg_wire_reader r;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (sg_unseal(key, SSO_POST_AAD, sealed, n, &plain) == -1)
 		goto out;
-	r = (struct sso_reader){ (const uint8_t *)plain.data, plain.len, false };
-	if (sso_get_u8(&r) != SSO_POST_VERSION)
+	r = (struct sg_wire_reader){ (const uint8_t *)plain.data, plain.len, false };
+	if (sg_wire_get_u8(&r) != SSO_POST_VERSION)
 		goto out;
-	out->target = sso_get_str(&r, SSO_POST_TARGET_MAX, a);
-	out->content_type = sso_get_str(&r, SSO_POST_CTYPE_MAX, a);
-	out->body = sso_get_bytes(&r, SSO_POST_BODY_MAX, &out->len, a);
-	if (r.bad || r.left != 0 || out->target == NULL || *out->target == '\0' ||
+	out->target = sg_wire_get_str(&r, SSO_POST_TARGET_MAX, a);
+	out->content_type = sg_wire_get_str(&r, SSO_POST_CTYPE_MAX, a);
+	out->body = sg_wire_get_bytes(&r, SSO_POST_BODY_MAX, &out->len, a);
+	if (!sg_wire_done(&r) || out->target == NULL || *out->target == '\0' ||
 	    out->content_type == NULL || !sso_form_type(out->content_type))
 		goto out;
 	for (const char *s = out->target; *s; s++)

@@ -139,14 +139,12 @@ EOC
 }
 # session_cookie PORT: logs in bench-user and prints "ssogw_session=...".
 session_cookie() {
-	jar=$WORK/bench.jar
-	rm -f "$jar"
-	loc=$(curl -sk -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' "https://localhost:$1/")
-	curl -sk -c "$jar" -b "$jar" -o /dev/null "$loc&user=bench-user&groups=jira-users,a,b,c,d"
-	awk '$6 == "ssogw_session" { print "ssogw_session=" $7 }' "$jar"
+	idp_login "https://localhost:$1/" "$WORK/bench.jar" bench-user "&groups=jira-users,a,b,c,d"
 }
 bench_protected() { # NAME PORT
 	cookie=$(session_cookie "$2")
+	code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Host: localhost:$2" -H "Cookie: $cookie" "https://127.0.0.1:$2/1k")
+	[ "$code" = 200 ] || echo "bench: $1: the session does not open the page (status $code)" >&2
 	wrk -t2 -c64 -d"${DURATION}s" --latency -H "Host: localhost:$2" -H "Cookie: $cookie" \
 		"https://127.0.0.1:$2/1k" >"$WORK/wrk-$1" 2>&1
 	awk '

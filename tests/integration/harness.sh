@@ -147,6 +147,20 @@ at_least() {
 	[ "$(grep -c -- "$3" "$2")" -ge "$1" ]
 }
 
+# idp_login URL JAR USER [EXTRA-QUERY]: signs USER in through the test IdP
+# ([idp] type = test) from URL, a protected page; cookies go to JAR (which
+# starts empty).  EXTRA-QUERY adds to the IdP's answer ("&groups=a,b").
+# Prints the session cookie as "ssogw_session=VALUE"; status 1 if a step
+# of the round trip failed.
+idp_login() {
+	rm -f "$2"
+	loc=$(curl -sk -c "$2" -b "$2" -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' "$1")
+	[ -n "$loc" ] || return 1
+	code=$(curl -sk -c "$2" -b "$2" -o /dev/null -w '%{http_code}' "$loc&user=$3${4:-}")
+	[ "$code" = 303 ] || return 1
+	awk '$6 == "ssogw_session" { print "ssogw_session=" $7 }' "$2"
+}
+
 # ---- backends and raw requests (proxy, smuggling and limits scenarios) ----
 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)

@@ -35,15 +35,9 @@ type = test
 EOC
 ok "ssogw starts" start_ssogw "$WORK/t.conf"
 
-# login USER GROUPS: prints the session cookie of a fresh login.
-login() {
-	jar=$WORK/$1.jar
-	loc=$(curl -sk -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' "https://localhost:$port/")
-	curl -sk -c "$jar" -b "$jar" -o /dev/null "$loc&user=$1&groups=$2"
-	awk '$6 == "ssogw_session" { print "ssogw_session=" $7 }' "$jar"
-}
-alice=$(login alice jira-users)
-bob=$(login bob jira-users,jira-administrators)
+alice=$(idp_login "https://localhost:$port/" "$WORK/alice.jar" alice "&groups=jira-users")
+bob=$(idp_login "https://localhost:$port/" "$WORK/bob.jar" bob "&groups=jira-users,jira-administrators")
+ok "alice and bob sign in" test -n "$alice" -a -n "$bob"
 
 # status TARGET [COOKIE]: sends GET TARGET raw; prints the status code.
 status() {

@@ -37,14 +37,9 @@ type = test
 EOC
 }
 
-# login USER [EXTRA-QUERY]: prints the session cookie ("ssogw_session=...")
-# of a new login.
+# login USER [EXTRA-QUERY]: prints the session cookie of a new login.
 login() {
-	jar=$WORK/$1.jar
-	rm -f "$jar"
-	loc=$(curl -sk -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' "$base/")
-	curl -sk -c "$jar" -b "$jar" -o /dev/null "$loc&user=$1${2:-}"
-	awk '$6 == "ssogw_session" { print "ssogw_session=" $7 }' "$jar"
+	idp_login "$base/" "$WORK/$1.jar" "$1" "${2:-}"
 }
 # hold NAME PATH COOKIE: a WebSocket held open in the background.
 hold() {

@@ -42,6 +42,7 @@ main(int argc, char **argv)
 	}
 	n = strtoul(argv[2], NULL, 10);
 	ngroups = strtoul(argv[3], NULL, 10);
+	sg_conf_test_idp_allowed = true; /* bench configs sign in with the test IdP */
 	c = sg_conf_load(argv[1], &errs);
 	if (c == NULL || c->session.state_dir == NULL || sg_sso_keys_load(c, &keys, &errs) == -1 ||
 	    (st = sg_store_new(c, &errs)) == NULL) {
