@@ -81,26 +81,20 @@ on_post_kept(void *arg, enum sg_store_status st)
 		                   "The session store cannot be reached. Please try again in a "
 		                   "moment.");
 	else
-		flow_start_login(f, false, f->r.path, f->post_ref);
+		flow_start_login(f, f->login_force, f->r.path, f->post_ref);
 	flow_settle(f);
 }
 
-/* The body of a form POST that came without a session: keep it, sealed,
- * in the store for the length of a login. */
+/* Keeps body (a form POST that came without a usable session), sealed, in
+ * the store for the length of a login, then starts the login; force: a
+ * step-up. */
 static void
-on_preserve_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
+keep_post_and_login(struct sg_flow *f, const struct sg_buf *body, bool force)
 {
 	struct sg_preserved_post p = { 0 };
 	struct sg_buf sealed = { 0 }, ref = { 0 };
 	uint8_t raw[16], key[SG_SHA256_LEN];
 
-	if (too_large) {
-		flow_respond_error(f, 413,
-		                   "Your session has ended, and this form is larger than the "
-		                   "gateway keeps across a sign-in. Sign in again, then send the "
-		                   "form once more.");
-		return;
-	}
 	p.target = f->req->target;
 	p.content_type = sg_http_get(f->req, "Content-Type");
 	p.body = body->data ? body->data : "";
@@ -110,12 +104,37 @@ on_preserve_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
 	sg_base64url_encode(raw, sizeof(raw), &ref);
 	f->post_ref = sg_arena_strdup(f->rc->arena, ref.data);
 	sg_sha256(ref.data, ref.len, key);
+	f->login_force = force;
+	f->act->own_body = false; /* the body is the store's now; the answer is ours */
 	flow_wait(f);
 	sg_store_blob_put(pipeline.store, &f->link, key, sealed.data, sealed.len,
 	                  f->now + (int64_t)(f->rc->conf->session.login_state_ttl_ms / 1000),
 	                  on_post_kept, f);
 	sg_buf_free(&sealed);
 	sg_buf_free(&ref);
+}
+
+static void
+on_preserve_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
+{
+	if (too_large) {
+		flow_respond_error(f, 413,
+		                   "Your session has ended, and this form is larger than the "
+		                   "gateway keeps across a sign-in. Sign in again, then send the "
+		                   "form once more.");
+		return;
+	}
+	keep_post_and_login(f, body, false);
+}
+
+void
+flow_login_keeping_post(struct sg_flow *f, bool force)
+{
+	struct sg_buf body = f->act->body; /* moved out: responses reuse act->body */
+
+	memset(&f->act->body, 0, sizeof(f->act->body));
+	keep_post_and_login(f, &body, force);
+	sg_buf_free(&body);
 }
 
 /* True when the client is a browser that would show a page (Accept names
@@ -134,6 +153,12 @@ flow_no_session(struct sg_flow *f)
 {
 	const struct sg_conf_app *app = f->r.app;
 
+	if (f->act->own_body) {
+		/* A replayed POST that still finds no session: its body was read
+		 * already (it is the kept one), so keep it again. */
+		flow_login_keeping_post(f, false);
+		return;
+	}
 	if (app->preserve_post_max > 0 && sg_sso_post_preservable(f->req) && accepts_html(f->req)) {
 		flow_read_body(f, app->preserve_post_max, on_preserve_body);
 		return;
@@ -208,7 +233,27 @@ struct login_end {
 	struct sg_login_state ls;
 	const char *cookie; /* the session's Set-Cookie value */
 	const char *user;
+	uint8_t skey[SG_SHA256_LEN]; /* the new session's store key */
 };
+
+/* The token that binds a kept POST's replay to the session whose login
+ * kept it: without it, anyone holding a reference (say, from a login of
+ * their own) could have another signed-in browser send the form. */
+static const char *
+replay_token(const uint8_t *skey, const char *ref, struct sg_arena *a)
+{
+	uint8_t bound[SG_SHA256_LEN];
+	struct sg_buf b = { 0 };
+	const char *t;
+
+	sg_buf_append(&b, skey, SG_SHA256_LEN);
+	sg_buf_puts(&b, ref);
+	sg_sha256(b.data, b.len, bound);
+	sg_buf_free(&b);
+	t = sg_sso_csrf_token(pipeline.keys.csrf, bound, a);
+	sg_wipe(bound, sizeof(bound));
+	return t;
+}
 
 /* Sends the browser on after a login: the replay page for a kept POST,
  * else the return URL when it passes the validator, else the app's start. */
@@ -225,8 +270,11 @@ login_onward(struct login_end *e)
 
 		sg_csprng(raw, sizeof(raw));
 		sg_base64url_encode(raw, sizeof(raw), &nonce);
-		sg_sso_replay_page(endpoint_url(f, "post-replay"), e->ls.post_ref, nonce.data,
-		                   &page);
+		sg_sso_replay_page(
+		    endpoint_url(f, "post-replay"),
+		    sg_arena_printf(f->rc->arena, "%s.%s", e->ls.post_ref,
+		                    replay_token(e->skey, e->ls.post_ref, f->rc->arena)),
+		    nonce.data, &page);
 		flow_respond_body(f, 200, "text/html; charset=utf-8", &page);
 		sg_http_set(&f->act->resp, f->rc->arena, "Content-Security-Policy",
 		            sg_arena_printf(f->rc->arena,
@@ -346,6 +394,7 @@ flow_finish_login(struct sg_flow *f, const char *ref, const struct sg_login_stat
 	e->user = s->user;
 	/* A new id at every login: a planted cookie never becomes a session. */
 	sg_session_new_id(id, s->key);
+	memcpy(e->skey, s->key, SG_SHA256_LEN);
 	e->cookie = sg_sso_session_cookie(f->rc->conf, id, f->rc->arena);
 	sg_wipe(id, sizeof(id));
 	s->idp = ls->idp;
@@ -463,16 +512,29 @@ on_replay_blob(void *arg, enum sg_store_status st, const void *sealed, size_t n)
 	flow_settle(f);
 }
 
+/* The replay form's "ref" is REF.TOKEN: the kept POST's reference and the
+ * token that binds it to this browser's session (replay_token). */
 static void
 on_replay_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
 {
-	const char *ref = too_large ? NULL
-	                            : sg_http_form_get(body->data ? body->data : "", body->len,
-	                                               "ref", f->rc->arena);
+	const char *value = too_large ? NULL
+	                              : sg_http_form_get(body->data ? body->data : "", body->len,
+	                                                 "ref", f->rc->arena);
+	const char *dot = value ? strchr(value, '.') : NULL;
+	const char *ref = dot ? sg_arena_strndup(f->rc->arena, value, (size_t)(dot - value)) : NULL;
+	const char *want;
 	uint8_t key[SG_SHA256_LEN];
 
 	if (ref == NULL) {
 		flow_respond_error(f, 400, "This replay has no form reference.");
+		return;
+	}
+	want = f->has_id ? replay_token(f->skey, ref, f->rc->arena) : "";
+	if (!f->has_id || strlen(dot + 1) != strlen(want) ||
+	    !sg_ct_equal(dot + 1, want, strlen(want))) {
+		flow_respond_error(f, 403,
+		                   "This form can only be sent again by the browser that signed in "
+		                   "for it.");
 		return;
 	}
 	sg_sha256(ref, strlen(ref), key);

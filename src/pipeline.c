@@ -273,6 +273,10 @@ authorize(struct sg_flow *f, struct sg_session *s)
 		                                   s->user, z.required));
 		return;
 	case SG_AUTHZ_STEP_UP:
+		if (f->act->own_body) {
+			flow_login_keeping_post(f, true); /* a replayed POST */
+			return;
+		}
 		if (sg_gate_wants_login_redirect(f->req)) {
 			flow_start_login(f, true, f->r.path, NULL);
 			return;
@@ -300,7 +304,8 @@ on_session(void *arg, enum sg_store_status st, struct sg_session *s)
 		                   "moment.");
 	} else if (st == SG_STORE_NOT_FOUND) {
 		flow_no_session(f);
-	} else if (f->r.app->idp != NULL && strcmp(s->idp, f->r.app->idp->s.name) != 0) {
+	} else if (s->user == NULL || s->idp == NULL ||
+	           (f->r.app->idp != NULL && strcmp(s->idp, f->r.app->idp->s.name) != 0)) {
 		/* Shared cookies (cookie_domain) must not carry a login from one
 		 * IdP into an app that trusts another. */
 		flow_no_session(f);
@@ -602,6 +607,36 @@ sg_pipeline_check(const struct sg_conf *c, struct sg_errlist *errs)
 static struct sg_jose_key **retired_keys;
 static size_t retired_count;
 
+/* Installs k (NULL: no identity JWTs) unless it is the key in use; the one
+ * it replaces is retired. */
+static void
+swap_jwt_key(struct sg_jose_key *k)
+{
+	struct sg_jose_key *cur = atomic_load(&pipeline.jwt_key);
+	struct sg_arena *a;
+	bool same;
+
+	if (k == NULL || cur == NULL) {
+		same = k == cur;
+	} else {
+		a = sg_arena_new();
+		same = strcmp(sg_jose_jwks(k, a), sg_jose_jwks(cur, a)) == 0;
+		sg_arena_free(a);
+	}
+	if (same) {
+		sg_jose_key_free(k);
+		return;
+	}
+	cur = atomic_exchange(&pipeline.jwt_key, k);
+	if (cur != NULL) {
+		retired_keys =
+		    sg_xrealloc(retired_keys, (retired_count + 1) * sizeof(*retired_keys));
+		retired_keys[retired_count++] = cur;
+	}
+	sg_log_info(k ? "the identity JWT signing key changed"
+	              : "identity JWTs are no longer signed");
+}
+
 void
 sg_pipeline_reload(const struct sg_conf *old, const struct sg_conf *c)
 {
@@ -621,18 +656,13 @@ sg_pipeline_reload(const struct sg_conf *old, const struct sg_conf *c)
 	if (c->server.signing_key_file != NULL) {
 		struct sg_jose_key *k = sg_jose_key_load(c->server.signing_key_file, &errs);
 
-		if (k != NULL) {
-			struct sg_jose_key *prev = atomic_exchange(&pipeline.jwt_key, k);
-
-			if (prev != NULL) {
-				retired_keys = sg_xrealloc(retired_keys, (retired_count + 1) *
-				                                             sizeof(*retired_keys));
-				retired_keys[retired_count++] = prev;
-			}
-		}
+		if (k != NULL)
+			swap_jwt_key(k);
 		for (size_t i = 0; i < errs.count; i++)
 			sg_log_error("keeping the previous signing key: %s", errs.msg[i]);
 		sg_errlist_clear(&errs);
+	} else {
+		swap_jwt_key(NULL);
 	}
 }
 

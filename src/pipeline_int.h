@@ -36,6 +36,7 @@ struct sg_flow {
 	struct sg_session *session;   /* the request's session, once found */
 	sg_flow_body_cb on_body;      /* who gets the body asked for with flow_read_body */
 	const char *post_ref;         /* a POST kept for after the login */
+	bool login_force;             /* the login that follows is a step-up */
 	const char *return_url;       /* a checked return URL (logout) */
 	enum sg_authz_kind access;    /* the access class of the path */
 	struct sg_arena *check_arena; /* a bound tunnel\'s session check */
@@ -100,6 +101,9 @@ bool flow_open_login(struct sg_flow *f, const char *ref, struct sg_login_state *
  * replays a preserved POST). */
 void flow_finish_login(struct sg_flow *f, const char *ref, const struct sg_login_state *ls,
                        struct sg_session *s);
+/* Keeps the body the request already carries (a replayed POST: act's own
+ * body) across a new login; force: a step-up. */
+void flow_login_keeping_post(struct sg_flow *f, bool force);
 /* Handles a request under the reserved prefix. */
 void flow_gateway(struct sg_flow *f);
 /* After the session lookup on a protected path: no session. */

@@ -799,6 +799,7 @@ static void
 gateway_body_done(struct client *c, bool too_large)
 {
 	c->reading_body = false;
+	event_del(c->timer);
 	bufferevent_set_timeouts(c->bev, NULL, NULL);
 	if (too_large)
 		c->keep_alive = false; /* the rest of the body is not read */
@@ -845,6 +846,12 @@ read_gateway_body(struct client *c)
 static void
 start_gateway_body(struct client *c)
 {
+	if (c->req_done) {
+		/* Read already (a second decision over the same request): the
+		 * hook has what it needs; no second 100 Continue either. */
+		gateway_body_done(c, false);
+		return;
+	}
 	if (c->req.framing == SG_BODY_NONE) {
 		c->req_done = true;
 		gateway_body_done(c, false);
@@ -855,6 +862,9 @@ start_gateway_body(struct client *c)
 		return;
 	}
 	c->reading_body = true;
+	/* A whole-body deadline, like the head's: a client that trickles a
+	 * byte now and then must not hold the connection for days. */
+	arm_timer(c, conf_of(c)->server.client_timeout_ms);
 	if (c->req.expect_continue)
 		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	client_timeouts(c, true);
@@ -1055,6 +1065,13 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 		 * sg_net_tunnel_verdict, maybe before this returns. */
 		c->waiting = true;
 		c->w->net->hooks.tunnel_check(&c->rc);
+		return;
+	}
+	if (c->state == CS_EXCHANGE && c->reading_body) {
+		c->reading_body = false;
+		bufferevent_disable(c->bev, EV_READ);
+		c->no_linger = true;
+		respond_error(c, 408, "the request body was not received in time", true);
 		return;
 	}
 	if (c->state == CS_HEAD && c->head_started &&

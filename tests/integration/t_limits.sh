@@ -153,6 +153,11 @@ dribble body_slow 0.5 "POST /body HTTP/1.1\r\n$H\r\nContent-Length: 10\r\nConnec
 ok "a body that arrives slowly but never idles for client_timeout: 200" status_is 200 "$WORK/body_slow.resp"
 ok "... intact" grep -q '^abcdefghij' "$WORK/body_slow.resp"
 
+dribble gw_trickle 0.5 "POST /ssogw/logout HTTP/1.1\r\n$H\r\nContent-Length: 100\r\n\r\n" 'a' 'a' 'a' 'a' 'a' 'a' 'a' 'a' 'a' 'a'
+ok "a body the gateway reads itself (logout form), trickled past client_timeout: 408" \
+	status_is 408 "$WORK/gw_trickle.resp"
+ok "... at client_timeout, though bytes keep coming" took gw_trickle 1800 3500
+
 ok "ssogw is still running" alive "$SSOGW_PID"
 stop_ssogw TERM
 ok "ssogw stops cleanly" test "$SSOGW_RC" -eq 0

@@ -43,7 +43,7 @@ ${2:-}
 
 [rule admin]
 app = jira
-path = /secure/admin
+path = /secure/admin /echo/admin
 allow_groups = jira-administrators
 step_up = yes
 
@@ -178,13 +178,15 @@ ok "... nothing reached the backend yet" backend_got_nothing
 s=$(req "$P" "$(location)&user=carol&groups=jira-users")
 ok "after the login, a page replays the form" test "$s" = 200
 ok "... posting its reference to the replay endpoint" body_has 'action="https://localhost:[0-9]*/ssogw/post-replay"'
-ref=$(sed -n 's/.*name="ref" value="\([A-Za-z0-9_-]*\)".*/\1/p' "$WORK/b")
+ref=$(sed -n 's/.*name="ref" value="\([A-Za-z0-9_.-]*\)".*/\1/p' "$WORK/b")
 ok "... under a script nonce (CSP)" grep -qi '^content-security-policy: .*script-src .nonce-' "$WORK/h"
 ok "the replay reaches the backend as the original POST" \
 	test "$(req "$P" --data "ref=$ref" "$base/ssogw/post-replay")" = 200
 ok "... with the original body and carol's identity" \
 	sh -c "grep -q 'summary=hello+world&project=TEST' '$WORK/b' && grep -q '^X-Remote-User: carol' '$WORK/b'"
 ok "... and the original target and method" backend_got 1 '^POST /echo/CreateIssue.jspa HTTP/1.1 cl=32 '
+ok "a replay from another browser's session is refused (the reference is bound to the login)" \
+	test "$(req "$A" --data "ref=$ref" "$base/ssogw/post-replay")" = 403
 ok "a second replay of the same form is refused" \
 	test "$(req "$P" --data "ref=$ref" "$base/ssogw/post-replay")" = 400
 echo "attachment-content-4711" >"$WORK/attach.txt"
@@ -193,7 +195,7 @@ backend_mark
 ok "a multipart form POST (with a file) without a session is kept" \
 	test "$(req "$M" -H 'Accept: text/html' -F 'summary=multi part' -F "file=@$WORK/attach.txt" "$base/echo/Attach.jspa")" = 302
 req "$M" "$(location)&user=dave&groups=jira-users" >/dev/null
-ref=$(sed -n 's/.*name="ref" value="\([A-Za-z0-9_-]*\)".*/\1/p' "$WORK/b")
+ref=$(sed -n 's/.*name="ref" value="\([A-Za-z0-9_.-]*\)".*/\1/p' "$WORK/b")
 ok "after the login the multipart POST is replayed" \
 	test "$(req "$M" --data "ref=$ref" "$base/ssogw/post-replay")" = 200
 ok "... with its boundary, fields and file intact" sh -c "
@@ -201,6 +203,22 @@ ok "... with its boundary, fields and file intact" sh -c "
 	grep -q 'name=\"summary\"' '$WORK/b' && grep -q 'multi part' '$WORK/b' &&
 	grep -q 'attachment-content-4711' '$WORK/b'"
 ok "... as one POST to the original target" backend_got 1 '^POST /echo/Attach.jspa HTTP/1.1 '
+# A kept POST whose replay itself needs a step-up is kept again, not lost.
+E=$WORK/erin.jar
+backend_mark
+ok "a form POST to a step-up area without a session is kept" \
+	test "$(req "$E" -H 'Accept: text/html' --data 'setting=secret+value' "$base/echo/admin/Save")" = 302
+req "$E" "$(location)&user=erin&groups=jira-administrators" >/dev/null
+ref=$(sed -n 's/.*name="ref" value="\([A-Za-z0-9_.-]*\)".*/\1/p' "$WORK/b")
+sleep 3 # past step_up_max_age: the replay finds the login too old
+ok "a replay past step_up_max_age asks for a forced login" \
+	test "$(req "$E" --data "ref=$ref" "$base/ssogw/post-replay")" = 302
+ok "... force=1, and the form is kept again" sh -c "sed -n 's/^[Ll]ocation: //p' '$WORK/h' | grep -q 'force=1'"
+req "$E" "$(location)&user=erin&groups=jira-administrators" >/dev/null
+ref=$(sed -n 's/.*name="ref" value="\([A-Za-z0-9_.-]*\)".*/\1/p' "$WORK/b")
+ok "after the forced login the form is replayed" test "$(req "$E" --data "ref=$ref" "$base/ssogw/post-replay")" = 200
+ok "... with its original body" grep -q 'setting=secret+value' "$WORK/b"
+ok "... once, to the original target" backend_got 1 '^POST /echo/admin/Save HTTP/1.1 '
 big=$(head -c 2000 /dev/zero | tr '\0' 'a')
 ok "a form larger than preserve_post_max gets a clear page instead" \
 	test "$(req "$WORK/big.jar" -H 'Accept: text/html' --data "text=$big" "$base/echo/CreateIssue.jspa")" = 413
