@@ -28,7 +28,11 @@ make_cert
 # nginx_conf DIR BODY: an nginx configuration running BODY (server blocks).
 nginx_conf() {
 	mkdir -p "$WORK/$1"
+	# As root, workers would run as nobody and get 403 on $WORK's files.
+	user=
+	[ "$(id -u)" -eq 0 ] && user="user $(id -un) $(id -gn);"
 	cat >"$WORK/$1/nginx.conf" <<EOC
+$user
 daemon off;
 worker_processes ${3:-1};
 worker_rlimit_nofile 30000;
@@ -91,6 +95,8 @@ bench() {
 		/^ +50%/ { p50 = ms($2) }
 		/^ +99%/ { p99 = ms($2) }
 		END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' "$WORK/wrk-$1"
+	bad=$(sed -n 's/.*Non-2xx or 3xx responses: *//p' "$WORK/wrk-$1")
+	[ -z "$bad" ] || echo "bench: $1: $bad answers were not 2xx: the figures are not valid" >&2
 }
 
 direct=$(bench direct "http://127.0.0.1:$bport/1k")
