@@ -122,7 +122,16 @@ lend(struct backend_conn *b, const struct sg_conf_app *app, const struct backend
 	b->cb = *cb;
 	b->timeout_ms = app->backend_timeout_ms;
 	bufferevent_setcb(b->bev, on_read, on_write, on_event, b);
-	bufferevent_enable(b->bev, EV_READ | EV_WRITE);
+	/* Writing is enabled when there is something to write (backend_send,
+	 * backend_writing): enabled on an empty buffer it costs an epoll_ctl
+	 * pair for nothing.  A connect needs it to report completion. */
+	bufferevent_enable(b->bev, b->connected ? EV_READ : EV_READ | EV_WRITE);
+}
+
+void
+backend_writing(struct backend_conn *b)
+{
+	bufferevent_enable(b->bev, EV_WRITE);
 }
 
 /* A TLS client bufferevent for app's backend: SNI and certificate name
@@ -216,6 +225,29 @@ backend_reused(const struct backend_conn *b)
 	return b->reused;
 }
 
+void
+backend_send(struct backend_conn *b, const void *p, size_t n, bool last)
+{
+	struct evbuffer *out = bufferevent_get_output(b->bev);
+
+	/* A connected plain-TCP connection with nothing queued takes the bytes
+	 * now: queuing them would cost an epoll_ctl pair and a loop turn per
+	 * request.  Only the last bytes of a request go this way, so that a
+	 * request whose body turns out bad has sent nothing. */
+	if (last && b->connected && b->ssl == NULL && evbuffer_get_length(out) == 0) {
+		ssize_t k = send(bufferevent_getfd(b->bev), p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (k > 0) {
+			p = (const char *)p + k;
+			n -= (size_t)k;
+		}
+	}
+	if (n > 0) {
+		bufferevent_enable(b->bev, EV_WRITE);
+		bufferevent_write(b->bev, p, n); /* a failed send fails here again, visibly */
+	}
+}
+
 /* How many idle connections the pool holds to b's address. */
 static uint64_t
 idle_count(const struct worker *w, const struct backend_conn *b)
@@ -242,6 +274,7 @@ backend_release(struct backend_conn *b, bool reusable)
 	}
 	bufferevent_setcb(b->bev, on_idle_read, NULL, on_idle_event, b);
 	bufferevent_set_timeouts(b->bev, &idle, NULL);
+	bufferevent_disable(b->bev, EV_WRITE);
 	bufferevent_enable(b->bev, EV_READ);
 	b->next = w->idle;
 	w->idle = b;

@@ -472,13 +472,19 @@ pump_response_body(struct client *c)
 	}
 }
 
-/* Queues a response head for the client. */
+/* Queues a response head for the client.  A small body that follows goes
+ * into the same buffer chunk, so that TLS sends head and body in one
+ * record and one write. */
 static void
 write_head(struct client *c, const struct sg_http_msg *resp)
 {
 	struct sg_buf out = { 0 };
+	struct evbuffer *o = bufferevent_get_output(c->bev);
 
 	sg_http_serialize_head(resp, &out);
+	if (evbuffer_get_length(o) == 0 && resp->framing == SG_BODY_LENGTH &&
+	    resp->content_length <= 16384 - out.len)
+		evbuffer_expand(o, out.len + (size_t)resp->content_length);
 	bufferevent_write(c->bev, out.data, out.len);
 	sg_buf_free(&out);
 }
@@ -666,7 +672,7 @@ connect_backend(struct client *c)
 		respond_error(c, 502, "the application cannot be reached", !c->req_done);
 		return;
 	}
-	bufferevent_write(backend_bev(c->be), c->head.data, c->head.len);
+	backend_send(c->be, c->head.data, c->head.len, c->req_done);
 	sg_http_parser_reset(c->resp_parser, strcmp(c->req.method, "HEAD") == 0);
 }
 
@@ -750,6 +756,7 @@ forward(struct client *c)
 		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	client_timeouts(c, true);
 	bufferevent_enable(c->bev, EV_READ);
+	backend_writing(c->be);
 	pump_request_body(c);
 }
 

@@ -120,6 +120,12 @@ struct backend_conn *backend_get(struct worker *w, const struct sg_conf_app *app
                                  const struct backend_cb *cb);
 struct bufferevent *backend_bev(struct backend_conn *b);
 bool backend_reused(const struct backend_conn *b);
+/* Sends n bytes on b, at once when b is a connected plain-TCP connection
+ * with nothing queued and last says no more bytes of this request will
+ * follow; else through its output buffer. */
+void backend_send(struct backend_conn *b, const void *p, size_t n, bool last);
+/* Enables writing on b before bytes are added to its output directly. */
+void backend_writing(struct backend_conn *b);
 /* Describes why b failed (TLS verification, connection refused...). */
 const char *backend_error(struct backend_conn *b, char *buf, size_t n);
 /* Gives b new callbacks (for a tunnel). */

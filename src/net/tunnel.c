@@ -190,6 +190,7 @@ tunnel_start(struct bufferevent *client, struct backend_conn *be, uint64_t idle_
 	t->idle = evtimer_new(bufferevent_get_base(client), on_idle, t);
 	mine.arg = t;
 	backend_rebind(be, &mine);
+	backend_writing(be);
 	bufferevent_set_timeouts(client, NULL, NULL);
 	bufferevent_set_timeouts(backend_bev(be), NULL, NULL);
 	touch(t);
