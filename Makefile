@@ -38,7 +38,7 @@ MANDIR := $(PREFIX)/share/man
 UNITDIR := $(PREFIX)/lib/systemd/system
 SYSCONFDIR := $(sysconfdir)
 
-MODULES := conf http session jose sso gate net
+MODULES := conf http session jose saml sso gate net
 SRC_LIB := $(wildcard lib/*.c) $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c)) \
 	$(filter-out src/main.c,$(wildcard src/*.c))
 SRC_MAIN := src/main.c

@@ -14,7 +14,7 @@ build="gcc make autoconf automake pkg-config
 # systemd for systemd-analyze, nginx with its echo module as the backend
 # that the proxy tests talk to, redis-server for the shared session store.
 check="$build clang clang-format libclang-rt-14-dev openssl curl ssl-cert iproute2 procps systemd
-  nginx libnginx-mod-http-echo redis-server"
+  nginx libnginx-mod-http-echo redis-server xmlsec1"
 demo="$build openssl curl ssl-cert"
 bench="$build openssl curl nginx wrk redis-server"
 

@@ -1,0 +1,120 @@
+/*
+ * saml.h - the SAML 2.0 service provider's protocol code, sans I/O: bytes,
+ * the trust settings, the current time and an arena in; a result, or an
+ * error with the check that failed, out.  The only module that touches
+ * libxml2 and xmlsec1.
+ *
+ * This header starts with the security core, the validation of a
+ * <samlp:Response> received at the ACS (SAML core 2.0, profiles 4.1.4):
+ * XML parsed with DTDs, entities and network access off and size and depth
+ * bounded; the signature checked with the IdP's keys only, on the very
+ * element that is consumed (no XML signature wrapping); the Status,
+ * Issuer, Destination, SubjectConfirmation, Conditions, Audience,
+ * InResponseTo and times checked; encrypted assertions decrypted with the
+ * SP's key first.
+ */
+#ifndef SG_SAML_H
+#define SG_SAML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib.h"
+
+/* Process-wide setup of libxml2 and xmlsec (once, before any thread uses
+ * them) and teardown at exit.  0, or -1 with errs. */
+int sg_saml_init(struct sg_errlist *errs);
+void sg_saml_shutdown(void);
+
+/*
+ * A set of keys: the IdP's signing certificates (every one of them is
+ * accepted, for rollover), or the SP's own key pair.  Built once from PEM
+ * files or PEM text, shared read-only by every thread, refcounted so that
+ * a metadata refresh can replace a set while validations use the old one.
+ */
+struct sg_saml_keys;
+/* The certificates in the PEM files (each may hold several). */
+struct sg_saml_keys *sg_saml_keys_from_cert_files(const char *const *paths, size_t n,
+                                                  struct sg_errlist *errs);
+/* The SP's private key (PEM) and its certificate (PEM), for decryption. */
+struct sg_saml_keys *sg_saml_keys_from_key_file(const char *key_path, const char *cert_path,
+                                                struct sg_errlist *errs);
+struct sg_saml_keys *sg_saml_keys_ref(struct sg_saml_keys *k);
+void sg_saml_keys_unref(struct sg_saml_keys *k);
+
+enum sg_saml_require_signed {
+	SG_SAML_SIGNED_EITHER,    /* Response or Assertion; accepted only when the
+	                             signature covers the assertion that is used */
+	SG_SAML_SIGNED_ASSERTION, /* the Assertion itself */
+	SG_SAML_SIGNED_RESPONSE,  /* the Response (which contains the assertion) */
+	SG_SAML_SIGNED_BOTH,
+};
+
+/* What a Response must match. */
+struct sg_saml_trust {
+	const char *idp_entity_id; /* the Issuer expected */
+	const struct sg_saml_keys *idp_keys;
+	const struct sg_saml_keys *sp_keys; /* decryption; NULL: no encrypted assertions */
+	const char *sp_entity_id;           /* the Audience expected */
+	const char *acs_url;                /* Destination and Recipient expected */
+	int require_signed;                 /* enum sg_saml_require_signed */
+	bool allow_sha1;                    /* RSA-SHA1 / SHA-1 digests (legacy IdPs only) */
+	int64_t clock_skew;                 /* seconds of tolerance on every time check */
+	const char *in_response_to;         /* our AuthnRequest's ID; NULL: unsolicited */
+	bool allow_unsolicited;             /* a Response without InResponseTo may be used */
+	size_t max_size;                    /* decoded XML larger than this is refused */
+};
+
+struct sg_saml_attribute {
+	const char *name;    /* the Name, as sent (a claim URI or a plain name) */
+	const char **values; /* text content of each AttributeValue */
+	size_t nvalues;
+};
+
+/* What a valid Response says (strings in the caller's arena). */
+struct sg_saml_identity {
+	const char *issuer;
+	const char *response_id;
+	const char *assertion_id;   /* for the replay cache */
+	int64_t assertion_expires;  /* the latest NotOnOrAfter: keep the replay mark so long */
+	const char *in_response_to; /* NULL when unsolicited */
+	const char *name_id;        /* the whole text content (comments cannot cut it) */
+	const char *name_id_format;
+	const char *session_index;       /* AuthnStatement's, or NULL */
+	int64_t authn_instant;           /* AuthnStatement's AuthnInstant, or 0 */
+	int64_t session_not_on_or_after; /* AuthnStatement's, or 0 */
+	struct sg_saml_attribute *attrs;
+	size_t nattrs;
+};
+
+/* Each check as it is made, for the troubleshooting tool (--check-saml-
+ * response): name ("signature", "audience"...), passed, and a detail. */
+typedef void (*sg_saml_check_cb)(void *arg, const char *check, bool passed, const char *detail);
+
+/* Error codes in sg_err.code: which class of check failed. */
+enum sg_saml_error {
+	SG_SAML_ERR_INPUT = 1, /* not base64, too large, not well-formed, DTD/entities */
+	SG_SAML_ERR_STATUS,    /* Status is not Success */
+	SG_SAML_ERR_SIGNATURE, /* missing, wrong key, wrong algorithm, wrapping, digest */
+	SG_SAML_ERR_ISSUER,
+	SG_SAML_ERR_DESTINATION, /* Destination or Recipient */
+	SG_SAML_ERR_AUDIENCE,
+	SG_SAML_ERR_TIME,           /* NotBefore/NotOnOrAfter, SubjectConfirmationData */
+	SG_SAML_ERR_IN_RESPONSE_TO, /* mismatch, or unsolicited when not allowed */
+	SG_SAML_ERR_ASSERTION,      /* none, several, no bearer confirmation, no subject */
+	SG_SAML_ERR_DECRYPT,
+};
+
+/*
+ * Validates a SAMLResponse as posted to the ACS (base64 of the XML, as the
+ * HTTP-POST binding carries it; white space in the base64 is allowed).
+ * 0 with out filled, or -1 with err (code: enum sg_saml_error, detail: a
+ * sentence for the log and the admin, never the assertion's content).
+ * check, if not NULL, hears every check made.
+ */
+int sg_saml_validate_response(const char *b64, size_t len, const struct sg_saml_trust *t,
+                              int64_t now, struct sg_arena *a, struct sg_saml_identity *out,
+                              struct sg_err *err, sg_saml_check_cb check, void *check_arg);
+
+#endif

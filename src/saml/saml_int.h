@@ -1,0 +1,106 @@
+/*
+ * saml_int.h - the SAML module's internals: the key set, the per-thread
+ * collector of libxml2/xmlsec error messages, the hardened parser, the
+ * signature and decryption steps, and the small tree helpers the response
+ * checks share.  Only the saml module (and its unit tests) include it.
+ */
+#ifndef SG_SAML_INT_H
+#define SG_SAML_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/hash.h>
+#include <libxml/tree.h>
+#include <xmlsec/keys.h>
+
+#include "lib.h"
+#include "saml.h"
+
+#define SG_SAML_NS_PROTOCOL "urn:oasis:names:tc:SAML:2.0:protocol"
+#define SG_SAML_NS_ASSERTION "urn:oasis:names:tc:SAML:2.0:assertion"
+#define SG_SAML_NS_DSIG "http://www.w3.org/2000/09/xmldsig#"
+#define SG_SAML_NS_XENC "http://www.w3.org/2001/04/xmlenc#"
+
+/* Bounds on untrusted XML (besides trust->max_size on its bytes). */
+#define SG_SAML_MAX_DEPTH 64
+#define SG_SAML_MAX_NODES 20000
+#define SG_SAML_MAX_ATTRS 256
+#define SG_SAML_MAX_VALUES 1024 /* AttributeValues in all */
+#define SG_SAML_MAX_ENC_KEYS 4
+
+/* A shared, read-only set of xmlsec keys (public or private). */
+struct sg_saml_keys {
+	int refs; /* atomic */
+	xmlSecKeyPtr *keys;
+	size_t n;
+};
+
+/* One validation's state, passed between the steps. */
+struct saml_ctx {
+	const struct sg_saml_trust *t;
+	int64_t now;
+	struct sg_arena *a;
+	struct sg_err *err;
+	sg_saml_check_cb check;
+	void *check_arg;
+	xmlDocPtr doc;
+	xmlHashTablePtr ids; /* every ID-like attribute value seen */
+	size_t nodes;        /* nodes counted by saml_tree_check */
+	xmlNodePtr resp;
+	xmlNodePtr assertion;
+	bool resp_signed;      /* the Response's signature verified */
+	bool assertion_signed; /* the Assertion's own signature verified */
+	bool was_encrypted;
+};
+
+/* saml.c: libxml2/xmlsec messages go to the calling thread's buffer (the
+ * last one wins), never to stderr. */
+void saml_errors_begin(char *buf, size_t n);
+void saml_errors_end(void);
+/* The collected message ("" if none). */
+const char *saml_errors_last(void);
+
+/* Reports a passed check to the callback. */
+void saml_pass(struct saml_ctx *c, const char *check, const char *fmt, ...) SG_PRINTF(3, 4);
+/* Reports a failed check and fills c->err; returns -1. */
+int saml_fail(struct saml_ctx *c, const char *check, int code, const char *fmt, ...)
+    SG_PRINTF(4, 5);
+
+/* saml_parse.c */
+/* Decodes base64 (white space skipped, padding strict) into out, at most max
+ * bytes; -2 past max, -1 on anything else. */
+int saml_base64_decode(const char *s, size_t n, size_t max, struct sg_buf *out);
+/* Parses the XML with entities, DTDs and the network off; c->doc on 0. */
+int saml_parse(struct saml_ctx *c, const char *xml, size_t len);
+/* Checks depth, node count and node kinds of the subtree at n, and records
+ * (and for Response/Assertion registers) its ID attributes, refusing a
+ * value seen twice (a signature error: "#ID" would be ambiguous).  depth is
+ * that of n. */
+int saml_tree_check(struct saml_ctx *c, xmlNodePtr n, int depth);
+/* Parses xs:dateTime in UTC ("Z" or "+00:00", optional fraction). */
+int saml_time_parse(const char *s, int64_t *out);
+
+/* Tree helpers. */
+bool saml_is(const xmlNode *n, const char *ns, const char *name);
+xmlNodePtr saml_first_el(xmlNodePtr parent);
+xmlNodePtr saml_next_el(xmlNodePtr n);
+/* The first element child named ns:name, or NULL. */
+xmlNodePtr saml_child(xmlNodePtr parent, const char *ns, const char *name);
+size_t saml_count_children(xmlNodePtr parent, const char *ns, const char *name);
+/* An unqualified attribute's value, copied into the arena, or NULL. */
+const char *saml_attr(struct saml_ctx *c, xmlNodePtr n, const char *name);
+/* The concatenated text of n's text children; NULL if n has element
+ * children or the text is too long. */
+const char *saml_text(struct saml_ctx *c, xmlNodePtr n);
+
+/* saml_dsig.c */
+/* Verifies the signature sig, a direct child of el, with the IdP keys;
+ * it must be an enveloped signature over exactly el. */
+int saml_verify(struct saml_ctx *c, xmlNodePtr el, xmlNodePtr sig);
+/* Decrypts the EncryptedAssertion enc with the SP key and replaces it in
+ * the tree with the Assertion it holds (*out). */
+int saml_decrypt(struct saml_ctx *c, xmlNodePtr enc, xmlNodePtr *out);
+
+#endif
