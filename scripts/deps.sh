@@ -12,9 +12,11 @@ build="gcc make autoconf automake pkg-config
 # check, openssl and curl for test certificates and requests, ssl-cert for
 # the snake-oil pair the sample configuration names, iproute2 for `ss`,
 # systemd for systemd-analyze, nginx with its echo module as the backend
-# that the proxy tests talk to, redis-server for the shared session store.
+# that the proxy tests talk to, redis-server for the shared session store,
+# xmlsec1 to regenerate the SAML fixtures, and Apache with mod_php, php-xml
+# and simplesamlphp as the real SAML IdP of the integration tests.
 check="$build clang clang-format libclang-rt-14-dev openssl curl ssl-cert iproute2 procps systemd
-  nginx libnginx-mod-http-echo redis-server xmlsec1"
+  nginx libnginx-mod-http-echo redis-server xmlsec1 apache2 libapache2-mod-php php-xml simplesamlphp"
 demo="$build openssl curl ssl-cert"
 bench="$build openssl curl nginx wrk redis-server"
 
