@@ -154,9 +154,9 @@ at_least() {
 # of the round trip failed.
 idp_login() {
 	rm -f "$2"
-	loc=$(curl -sk -c "$2" -b "$2" -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' "$1")
+	loc=$(curl -sk --max-time 10 -c "$2" -b "$2" -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' "$1")
 	[ -n "$loc" ] || return 1
-	code=$(curl -sk -c "$2" -b "$2" -o /dev/null -w '%{http_code}' "$loc&user=$3${4:-}")
+	code=$(curl -sk --max-time 10 -c "$2" -b "$2" -o /dev/null -w '%{http_code}' "$loc&user=$3${4:-}")
 	[ "$code" = 303 ] || return 1
 	awk '$6 == "ssogw_session" { print "ssogw_session=" $7 }' "$2"
 }

@@ -56,12 +56,12 @@ EOC
 login_many() { # prints the status of the protected page after a login with 300 groups
 	jar=$WORK/g.jar
 	rm -f "$jar"
-	loc=$(curl -sk -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' "https://localhost:$port/")
+	loc=$(curl -sk --max-time 10 -c "$jar" -b "$jar" -o /dev/null -w '%{redirect_url}' -H 'Accept: text/html' "https://localhost:$port/")
 	# curl drops jar cookies from requests whose head passes 8 KB: send
 	# the login-state cookie as a plain field.
 	ck=$(awk '$6 ~ /_login_/ { print $6 "=" $7 }' "$jar")
-	curl -sk -c "$jar" -H "Cookie: $ck" -D "$WORK/login.h" -o /dev/null "$loc&user=carol&groups=$groups"
-	curl -sk -b "$jar" -o "$WORK/body" -w '%{http_code}' "https://localhost:$port/echo"
+	curl -sk --max-time 10 -c "$jar" -H "Cookie: $ck" -D "$WORK/login.h" -o /dev/null "$loc&user=carol&groups=$groups"
+	curl -sk --max-time 10 -b "$jar" -o "$WORK/body" -w '%{http_code}' "https://localhost:$port/echo"
 }
 budget_conf ""
 ok "ssogw starts" start_ssogw "$WORK/g.conf"

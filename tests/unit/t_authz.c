@@ -71,41 +71,24 @@ static const int64_t now = 1700000000;
 
 /* ---- fixtures ---- */
 
-static int
-put_file(const char *name, const char *data)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	if (f == NULL)
-		return -1;
-	rc = fputs(data, f) < 0;
-	return fclose(f) == 0 && rc == 0 ? 0 : -1;
-}
-
 static struct sg_conf *
-load(const char *text)
+load_conf(const char *text)
 {
-	struct sg_errlist e = { 0 };
-	struct sg_conf *c = sg_conf_load_string(text, "t.conf", tmpdir, &e);
-
-	for (size_t i = 0; i < e.count; i++)
-		print_message("config: %s\n", e.msg[i]);
-	sg_errlist_clear(&e);
-	return c;
+	return unit_conf_load(text, tmpdir);
 }
 
 static int
 group_setup(void **state)
 {
+	static const char placeholder[] = "placeholder\n";
+
 	(void)state;
-	if (mkdtemp(tmpdir) == NULL || put_file("cert.pem", "placeholder certificate\n") ||
-	    put_file("key.pem", "placeholder key\n") || put_file("sign.pem", "placeholder key\n"))
+	if (mkdtemp(tmpdir) == NULL ||
+	    unit_put_file(tmpdir, "cert.pem", placeholder, sizeof(placeholder) - 1) ||
+	    unit_put_file(tmpdir, "key.pem", placeholder, sizeof(placeholder) - 1) ||
+	    unit_put_file(tmpdir, "sign.pem", placeholder, sizeof(placeholder) - 1))
 		return -1;
-	conf = load(conf_text);
+	conf = load_conf(conf_text);
 	return conf != NULL ? 0 : -1;
 }
 
@@ -531,7 +514,7 @@ strip_identity_without_a_prefix_keeps_other_names(void **state)
 	    "client_secret = s\n"
 	    "[app wiki]\nurl = https://tools.example/wiki\nbackend = http://127.0.0.1:8090/\n"
 	    "identity_header = X-Wiki-User\n";
-	struct sg_conf *c2 = load(text);
+	struct sg_conf *c2 = load_conf(text);
 	struct ctx c;
 
 	(void)state;

@@ -23,22 +23,9 @@
 
 #include "http.h"
 #include "lib.h"
+#include "unit.h"
 
 /* ---- fixtures ---- */
-
-static int
-setup(void **state)
-{
-	*state = sg_arena_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	sg_arena_free(*state);
-	return 0;
-}
 
 /* A request with the given Cookie field values (NULL-terminated list). */
 static struct sg_http_msg *
@@ -373,33 +360,47 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(browser_form_is_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(spacing_is_tolerated, setup, teardown),
-		cmocka_unit_test_setup_teardown(several_fields_are_read_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(field_name_is_case_insensitive, setup, teardown),
-		cmocka_unit_test_setup_teardown(empty_value_is_present, setup, teardown),
-		cmocka_unit_test_setup_teardown(equals_sign_in_value_is_kept, setup, teardown),
-		cmocka_unit_test_setup_teardown(first_of_duplicate_names_wins, setup, teardown),
-		cmocka_unit_test_setup_teardown(pairs_without_equals_or_name_are_skipped, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(names_compare_exactly, setup, teardown),
-		cmocka_unit_test_setup_teardown(quoted_value_is_kept_as_sent, setup, teardown),
-		cmocka_unit_test_setup_teardown(missing_or_empty_fields_hold_nothing, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(strip_keeps_other_pairs_byte_for_byte, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(strip_leaves_untouched_fields_alone, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(strip_drops_emptied_fields, setup, teardown),
-		cmocka_unit_test_setup_teardown(strip_by_name_and_prefix, setup, teardown),
-		cmocka_unit_test_setup_teardown(strip_without_matches_changes_nothing, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(form_decodes_plus_and_percent, setup, teardown),
-		cmocka_unit_test_setup_teardown(form_refuses_bad_encoding, setup, teardown),
-		cmocka_unit_test_setup_teardown(form_refuses_raw_nul, setup, teardown),
-		cmocka_unit_test_setup_teardown(form_first_of_repeated_names_decides, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(form_edges, setup, teardown),
+		cmocka_unit_test_setup_teardown(browser_form_is_read, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(spacing_is_tolerated, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(several_fields_are_read_in_order, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(field_name_is_case_insensitive, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(empty_value_is_present, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(equals_sign_in_value_is_kept, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(first_of_duplicate_names_wins, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(pairs_without_equals_or_name_are_skipped,
+		                                unit_arena_setup, unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(names_compare_exactly, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(quoted_value_is_kept_as_sent, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(missing_or_empty_fields_hold_nothing,
+		                                unit_arena_setup, unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(strip_keeps_other_pairs_byte_for_byte,
+		                                unit_arena_setup, unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(strip_leaves_untouched_fields_alone,
+		                                unit_arena_setup, unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(strip_drops_emptied_fields, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(strip_by_name_and_prefix, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(strip_without_matches_changes_nothing,
+		                                unit_arena_setup, unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(form_decodes_plus_and_percent, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(form_refuses_bad_encoding, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(form_refuses_raw_nul, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(form_first_of_repeated_names_decides,
+		                                unit_arena_setup, unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(form_edges, unit_arena_setup, unit_arena_teardown),
 		cmocka_unit_test(target_query),
 	};
 

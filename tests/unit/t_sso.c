@@ -59,44 +59,17 @@ static struct sg_sso_keys keys;
 /* ---- fixtures ---- */
 
 static int
-put_file(const char *name, const char *data, size_t n)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	size_t w;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	if (f == NULL)
-		return -1;
-	w = fwrite(data, 1, n, f);
-	return fclose(f) == 0 && w == n ? 0 : -1;
-}
-
-static struct sg_conf *
-load(const char *text)
-{
-	struct sg_errlist e = { 0 };
-	struct sg_conf *c = sg_conf_load_string(text, "t.conf", tmpdir, &e);
-
-	for (size_t i = 0; i < e.count; i++)
-		print_message("config: %s\n", e.msg[i]);
-	sg_errlist_clear(&e);
-	return c;
-}
-
-static int
 group_setup(void **state)
 {
 	struct sg_errlist e = { 0 };
 
 	(void)state;
-	if (mkdtemp(tmpdir) == NULL || put_file("cert.pem", "placeholder\n", 12) ||
-	    put_file("key.pem", "placeholder\n", 12) ||
-	    put_file("session.key", KEY_TEXT "\n", strlen(KEY_TEXT) + 1))
+	if (mkdtemp(tmpdir) == NULL || unit_put_file(tmpdir, "cert.pem", "placeholder\n", 12) ||
+	    unit_put_file(tmpdir, "key.pem", "placeholder\n", 12) ||
+	    unit_put_file(tmpdir, "session.key", KEY_TEXT "\n", strlen(KEY_TEXT) + 1))
 		return -1;
-	conf = load(conf_text);
-	conf_dom = load(conf_dom_text);
+	conf = unit_conf_load(conf_text, tmpdir);
+	conf_dom = unit_conf_load(conf_dom_text, tmpdir);
 	if (conf == NULL || conf_dom == NULL || sg_sso_keys_load(conf, &keys, &e) == -1)
 		return -1;
 	return 0;
@@ -109,20 +82,6 @@ group_teardown(void **state)
 	sg_conf_unref(conf);
 	sg_conf_unref(conf_dom);
 	unit_rmtree(tmpdir);
-	return 0;
-}
-
-static int
-setup(void **state)
-{
-	*state = sg_arena_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	sg_arena_free(*state);
 	return 0;
 }
 
@@ -166,17 +125,20 @@ keys_from_file_are_stable_and_distinct(void **state)
 	for (size_t i = 0; i < SG_NELEM(all); i++)
 		for (size_t j = 0; j < i; j++)
 			assert_memory_not_equal(all[i], all[j], SG_KEY_LEN);
-	assert_int_equal(put_file("session.key", KEY_TEXT, strlen(KEY_TEXT)), 0);
+	assert_int_equal(unit_put_file(tmpdir, "session.key", KEY_TEXT, strlen(KEY_TEXT)), 0);
 	assert_int_equal(sg_sso_keys_load(conf, &k, &e), 0);
 	assert_memory_equal(&k, &keys, sizeof(k));
-	assert_int_equal(put_file("session.key", KEY_TEXT "\r\n", strlen(KEY_TEXT) + 2), 0);
+	assert_int_equal(
+	    unit_put_file(tmpdir, "session.key", KEY_TEXT "\r\n", strlen(KEY_TEXT) + 2), 0);
 	assert_int_equal(sg_sso_keys_load(conf, &k, &e), 0);
 	assert_memory_equal(&k, &keys, sizeof(k));
-	assert_int_equal(put_file("session.key", KEY_TEXT "x", strlen(KEY_TEXT) + 1), 0);
+	assert_int_equal(unit_put_file(tmpdir, "session.key", KEY_TEXT "x", strlen(KEY_TEXT) + 1),
+	                 0);
 	assert_int_equal(sg_sso_keys_load(conf, &k, &e), 0);
 	assert_memory_not_equal(k.login, keys.login, SG_KEY_LEN);
 	assert_int_equal(e.count, 0);
-	assert_int_equal(put_file("session.key", KEY_TEXT "\n", strlen(KEY_TEXT) + 1), 0);
+	assert_int_equal(unit_put_file(tmpdir, "session.key", KEY_TEXT "\n", strlen(KEY_TEXT) + 1),
+	                 0);
 }
 
 /* Under 32 bytes is refused, naming the file but never its content. */
@@ -189,7 +151,7 @@ keys_short_file_is_refused(void **state)
 
 	(void)state;
 	assert_int_equal(strlen(secret), 31);
-	assert_int_equal(put_file("session.key", secret, 31), 0);
+	assert_int_equal(unit_put_file(tmpdir, "session.key", secret, 31), 0);
 	memset(&k, 0x55, sizeof(k));
 	assert_int_equal(sg_sso_keys_load(conf, &k, &e), -1);
 	assert_int_equal(e.count, 1);
@@ -198,13 +160,16 @@ keys_short_file_is_refused(void **state)
 	assert_null(strstr(e.msg[0], "S3CRET"));
 	sg_errlist_clear(&e);
 	/* 31 bytes and a newline are still 31 bytes. */
-	assert_int_equal(put_file("session.key", "S3CRET-but-31-bytes-long-xxxxxx\n", 32), 0);
+	assert_int_equal(
+	    unit_put_file(tmpdir, "session.key", "S3CRET-but-31-bytes-long-xxxxxx\n", 32), 0);
 	assert_int_equal(sg_sso_keys_load(conf, &k, &e), -1);
 	sg_errlist_clear(&e);
 	/* Exactly 32 is enough. */
-	assert_int_equal(put_file("session.key", "S3CRET-but-32-bytes-long-xxxxxxx", 32), 0);
+	assert_int_equal(
+	    unit_put_file(tmpdir, "session.key", "S3CRET-but-32-bytes-long-xxxxxxx", 32), 0);
 	assert_int_equal(sg_sso_keys_load(conf, &k, &e), 0);
-	assert_int_equal(put_file("session.key", KEY_TEXT "\n", strlen(KEY_TEXT) + 1), 0);
+	assert_int_equal(unit_put_file(tmpdir, "session.key", KEY_TEXT "\n", strlen(KEY_TEXT) + 1),
+	                 0);
 }
 
 /* A missing file is an error with its name. */
@@ -880,28 +845,42 @@ main(void)
 		cmocka_unit_test(keys_short_file_is_refused),
 		cmocka_unit_test(keys_unreadable_file_is_refused),
 		cmocka_unit_test(keys_without_file_are_random),
-		cmocka_unit_test_setup_teardown(session_cookie_attributes, setup, teardown),
-		cmocka_unit_test_setup_teardown(session_cookie_with_domain, setup, teardown),
-		cmocka_unit_test_setup_teardown(session_id_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(session_id_rejects_malformed_values, setup,
-		                                teardown),
+		cmocka_unit_test_setup_teardown(session_cookie_attributes, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(session_cookie_with_domain, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(session_id_round_trip, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(session_id_rejects_malformed_values,
+		                                unit_arena_setup, unit_arena_teardown),
 		cmocka_unit_test(login_ref_shape),
-		cmocka_unit_test_setup_teardown(login_cookie_attributes, setup, teardown),
-		cmocka_unit_test_setup_teardown(login_state_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(login_state_keeps_null_and_empty_apart, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(login_state_every_tampering_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(login_state_is_bound_to_its_ref, setup, teardown),
-		cmocka_unit_test_setup_teardown(login_state_other_key_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(login_state_expiry_and_missing, setup, teardown),
-		cmocka_unit_test_setup_teardown(login_cookies_drop_oldest, setup, teardown),
-		cmocka_unit_test_setup_teardown(login_cookies_undecodable_are_oldest, setup,
-		                                teardown),
+		cmocka_unit_test_setup_teardown(login_cookie_attributes, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(login_state_round_trip, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(login_state_keeps_null_and_empty_apart,
+		                                unit_arena_setup, unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(login_state_every_tampering_fails, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(login_state_is_bound_to_its_ref, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(login_state_other_key_fails, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(login_state_expiry_and_missing, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(login_cookies_drop_oldest, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(login_cookies_undecodable_are_oldest,
+		                                unit_arena_setup, unit_arena_teardown),
 		cmocka_unit_test(return_url_table),
-		cmocka_unit_test_setup_teardown(csrf_token_checks, setup, teardown),
-		cmocka_unit_test_setup_teardown(post_preservable_table, setup, teardown),
-		cmocka_unit_test_setup_teardown(post_seal_round_trip_and_tamper, setup, teardown),
-		cmocka_unit_test_setup_teardown(post_seal_edges, setup, teardown),
+		cmocka_unit_test_setup_teardown(csrf_token_checks, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(post_preservable_table, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(post_seal_round_trip_and_tamper, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(post_seal_edges, unit_arena_setup,
+		                                unit_arena_teardown),
 		cmocka_unit_test(replay_page_escapes),
 		cmocka_unit_test(logout_page_escapes),
 	};
