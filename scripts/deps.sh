@@ -7,7 +7,7 @@ set -eu
 
 build="gcc make autoconf automake pkg-config
   libevent-dev libssl-dev libxml2-dev libxmlsec1-dev libjansson-dev libcjose-dev
-  libcurl4-openssl-dev libcmocka-dev libhiredis-dev libinih-dev libhttp-parser-dev"
+  libcurl4-openssl-dev libcmocka-dev libhiredis-dev libinih-dev libhttp-parser-dev zlib1g-dev"
 # check: clang for the second compiler pass and libFuzzer, clang-format for the style
 # check, openssl and curl for test certificates and requests, ssl-cert for
 # the snake-oil pair the sample configuration names, iproute2 for `ss`,

@@ -309,8 +309,9 @@ on_login_stored(void *arg, enum sg_store_status st)
 	            e->user, f->r.app->s.name, e->ls.idp, e->ls.force_authn ? " (step-up)" : "");
 	login_onward(e);
 	sg_http_add(&f->act->resp, a, "Set-Cookie", e->cookie);
-	sg_http_add(&f->act->resp, a, "Set-Cookie",
-	            sg_sso_login_cookie_clear(f->rc->conf, e->ref, a));
+	if (e->ref != NULL) /* NULL: an unsolicited login had no login cookie */
+		sg_http_add(&f->act->resp, a, "Set-Cookie",
+		            sg_sso_login_cookie_clear(f->rc->conf, e->ref, a));
 	flow_settle(f);
 }
 

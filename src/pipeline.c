@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "pipeline_int.h"
+#include "saml.h"
 
 struct pipeline_state pipeline;
 
@@ -565,6 +566,9 @@ restore_sessions(const struct sg_conf *c)
 int
 sg_pipeline_init(const struct sg_conf *c, struct sg_errlist *errs)
 {
+	if (sg_saml_init(errs) == -1)
+		return -1;
+	sg_pipeline_register_provider(SG_IDP_SAML, &sg_saml_provider);
 	if (sg_sso_keys_load(c, &pipeline.keys, errs) == -1)
 		return -1;
 	if (c->server.signing_key_file != NULL) {
@@ -706,6 +710,7 @@ sg_pipeline_shutdown(const struct sg_conf *c)
 	retired_keys = NULL;
 	retired_count = 0;
 	sg_wipe(&pipeline.keys, sizeof(pipeline.keys));
+	sg_saml_shutdown();
 }
 
 const struct sg_net_hooks *

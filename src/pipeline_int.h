@@ -52,6 +52,8 @@ struct sg_login_provider {
 	/* Handles a request to <prefix>sub; false when sub is not its own. */
 	bool (*endpoint)(struct sg_flow *f, const char *sub);
 };
+/* login_saml.c: SAML 2.0 Web Browser SSO. */
+extern const struct sg_login_provider sg_saml_provider;
 /* Registers the provider for IdPs of type (enum sg_idp_type). */
 void sg_pipeline_register_provider(int type, const struct sg_login_provider *p);
 

@@ -18,7 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 awk '
 	/^\.SS/ { if (match($0, /\[(server|session|app|idp|rule)/)) sect = substr($0, RSTART + 1, RLENGTH - 1); else sect = ""; next }
 	/^\.TP/ { tp = 1; next }
-	tp && /^\.B [a-z_]+[ \t]*$/ { if (sect != "") print sect "." $2; tp = 0; next }
+	tp && /^\.B [a-z0-9_]+[ \t]*$/ { if (sect != "") print sect "." $2; tp = 0; next }
 	{ tp = 0 }
 ' "$manpage" | sort >"$tmp/man"
 
@@ -26,7 +26,7 @@ awk '
 # out or not, names a directive.
 awk '
 	/^[ \t#;]*\[/ { if (match($0, /\[(server|session|app|idp|rule)/)) sect = substr($0, RSTART + 1, RLENGTH - 1); next }
-	/^[ \t#;]*[a-z_]+[ \t]*=/ { line = $0; sub(/^[ \t#;]*/, "", line); sub(/[ \t]*=.*/, "", line); if (sect != "") print sect "." line }
+	/^[ \t#;]*[a-z0-9_]+[ \t]*=/ { line = $0; sub(/^[ \t#;]*/, "", line); sub(/[ \t]*=.*/, "", line); if (sect != "") print sect "." line }
 ' "$sample" | sort -u >"$tmp/sample"
 
 bad=0

@@ -12,7 +12,7 @@ module_of() {
 	case "$1" in
 	lib/*) echo lib ;;
 	src/main.c) echo main ;;
-	src/pipeline.* | src/pipeline_int.h | src/endpoints.c) echo pipeline ;;
+	src/pipeline.* | src/pipeline_int.h | src/endpoints.c | src/login_*.c) echo pipeline ;;
 	src/*/*) echo "$1" | cut -d/ -f2 ;;
 	*) echo "?" ;;
 	esac

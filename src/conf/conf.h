@@ -135,6 +135,18 @@ struct sg_conf_idp {
 	struct sg_conf_url sso_url;
 	struct sg_conf_url slo_url;
 	struct sg_conf_list certificate; /* absolute paths of PEM files */
+	int require_signed;              /* enum: either, assertion, response, both */
+	bool allow_sha1;
+	uint64_t clock_skew_ms;
+	bool allow_unsolicited;
+	bool sign_requests;
+	const char *name_id_format; /* NULL: the IdP's choice */
+	const char *user_attribute; /* NULL: the NameID is the user id */
+	bool lowercase_user;
+	bool strip_domain;                  /* "user@corp" -> "user" */
+	struct sg_conf_list name_attribute; /* the first one present wins */
+	struct sg_conf_list email_attribute;
+	struct sg_conf_list groups_attribute;
 	/* OpenID Connect */
 	struct sg_conf_url issuer;
 	const char *client_id;
@@ -169,7 +181,9 @@ struct sg_conf_app {
 	const char *backend_ca_file;      /* CAs for an https backend; NULL: the system's */
 	const char *tls_certificate;      /* its own certificate (SNI); NULL: [server]'s */
 	const char *tls_key;
-	bool backend_verify; /* check an https backend's certificate */
+	bool backend_verify;        /* check an https backend's certificate */
+	const char *sp_certificate; /* the SAML SP's: signed requests, decryption */
+	const char *sp_key;
 	/* Authorization (gate/authz.c). */
 	struct sg_conf_list public_paths;      /* no login */
 	struct sg_conf_list passthrough_paths; /* own Authorization passes untouched */

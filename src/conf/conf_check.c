@@ -223,6 +223,10 @@ check_app(struct conf_parser *p, struct sg_conf_app *app)
 		           s->name);
 	check_readable(p, s, "tls_certificate", app->tls_certificate);
 	check_readable(p, s, "tls_key", app->tls_key);
+	if ((app->sp_certificate == NULL) != (app->sp_key == NULL))
+		conf_error(p, s->line, "[app %s]: sp_certificate and sp_key go together", s->name);
+	check_readable(p, s, "sp_certificate", app->sp_certificate);
+	check_readable(p, s, "sp_key", app->sp_key);
 	if (app->idp_name != NULL) {
 		for (size_t i = 0; i < p->conf->idp_count; i++)
 			if (strcmp(p->conf->idps[i]->s.name, app->idp_name) == 0)
@@ -236,6 +240,12 @@ check_app(struct conf_parser *p, struct sg_conf_app *app)
 		conf_error(p, s->line, "[app %s]: several [idp] sections: name one with \"idp\"",
 		           s->name);
 	}
+	if (app->idp != NULL && app->idp->type == SG_IDP_SAML && app->idp->sign_requests &&
+	    app->sp_key == NULL)
+		conf_error(p, s->line,
+		           "[app %s]: [idp %s] has sign_requests: set sp_key and "
+		           "sp_certificate",
+		           s->name, app->idp->s.name);
 }
 
 /* Attaches each [rule] to its app, in file order. */

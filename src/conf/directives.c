@@ -33,6 +33,8 @@
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const idp_types[] = { "saml", "oidc", "test", NULL };
 static const char *const access_formats[] = { "combined", "json", NULL };
+/* Same order as enum sg_saml_require_signed. */
+static const char *const signed_parts[] = { "either", "assertion", "response", "both", NULL };
 
 /* Mozilla's "intermediate" TLS 1.2 cipher list: ECDHE with AEAD only. */
 #define TLS12_CIPHERS                                                \
@@ -101,6 +103,8 @@ const struct conf_directive conf_directives[] = {
 	{SECT_APP, "backend_verify", T_BOOL, APP(backend_verify), "yes", 0, 0, 0, NULL},
 	{SECT_APP, "backend_max_header_size", T_SIZE, APP(backend_max_header_size), "8k", 0, KB, MB, NULL},
 	{SECT_APP, "max_body_size", T_SIZE, APP(max_body_size), "0", 0, 0, UINT64_MAX, NULL},
+	{SECT_APP, "sp_certificate", T_PATH, APP(sp_certificate), NULL, 0, 0, 0, NULL},
+	{SECT_APP, "sp_key", T_PATH, APP(sp_key), NULL, 0, 0, 0, NULL},
 	{SECT_APP, "public", T_PATHS, APP(public_paths), NULL, D_MULTI, 0, 0, NULL},
 	{SECT_APP, "passthrough", T_PATHS, APP(passthrough_paths), NULL, D_MULTI, 0, 0, NULL},
 	{SECT_APP, "allow_users", T_LIST, APP(allow_users), NULL, D_MULTI, 0, 0, NULL},
@@ -123,6 +127,18 @@ const struct conf_directive conf_directives[] = {
 	{SECT_IDP, "sso_url", T_URL, IDP(sso_url), NULL, D_SAML, 0, 0, NULL},
 	{SECT_IDP, "slo_url", T_URL, IDP(slo_url), NULL, D_SAML, 0, 0, NULL},
 	{SECT_IDP, "certificate", T_PATHLIST, IDP(certificate), NULL, D_SAML | D_MULTI, 0, 0, NULL},
+	{SECT_IDP, "require_signed", T_ENUM, IDP(require_signed), "either", D_SAML, 0, 0, signed_parts},
+	{SECT_IDP, "allow_sha1", T_BOOL, IDP(allow_sha1), "no", D_SAML, 0, 0, NULL},
+	{SECT_IDP, "clock_skew", T_DURATION, IDP(clock_skew_ms), "60s", D_SAML, 0, 10 * MIN, NULL},
+	{SECT_IDP, "allow_unsolicited", T_BOOL, IDP(allow_unsolicited), "no", D_SAML, 0, 0, NULL},
+	{SECT_IDP, "sign_requests", T_BOOL, IDP(sign_requests), "no", D_SAML, 0, 0, NULL},
+	{SECT_IDP, "name_id_format", T_STRING, IDP(name_id_format), NULL, D_SAML, 0, 0, NULL},
+	{SECT_IDP, "user_attribute", T_STRING, IDP(user_attribute), NULL, D_SAML, 0, 0, NULL},
+	{SECT_IDP, "lowercase_user", T_BOOL, IDP(lowercase_user), "no", D_SAML, 0, 0, NULL},
+	{SECT_IDP, "strip_domain", T_BOOL, IDP(strip_domain), "no", D_SAML, 0, 0, NULL},
+	{SECT_IDP, "name_attribute", T_LIST, IDP(name_attribute), "displayName http://schemas.microsoft.com/identity/claims/displayname cn", D_SAML | D_MULTI, 0, 0, NULL},
+	{SECT_IDP, "email_attribute", T_LIST, IDP(email_attribute), "mail email http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", D_SAML | D_MULTI, 0, 0, NULL},
+	{SECT_IDP, "groups_attribute", T_LIST, IDP(groups_attribute), "groups memberOf http://schemas.microsoft.com/ws/2008/06/identity/claims/groups", D_SAML | D_MULTI, 0, 0, NULL},
 	{SECT_IDP, "issuer", T_URL, IDP(issuer), NULL, D_OIDC, 0, 0, NULL},
 	{SECT_IDP, "client_id", T_STRING, IDP(client_id), NULL, D_OIDC, 0, 0, NULL},
 	{SECT_IDP, "client_secret", T_SECRET, IDP(client_secret), NULL, D_OIDC, 0, 0, NULL},

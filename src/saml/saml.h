@@ -117,4 +117,33 @@ int sg_saml_validate_response(const char *b64, size_t len, const struct sg_saml_
                               int64_t now, struct sg_arena *a, struct sg_saml_identity *out,
                               struct sg_err *err, sg_saml_check_cb check, void *check_arg);
 
+/* ---- the SP's requests (SAML core 3.4, bindings 3.4 HTTP-Redirect) ---- */
+
+struct sg_saml_authn_request {
+	const char *sp_entity_id;            /* our Issuer */
+	const char *acs_url;                 /* AssertionConsumerServiceURL (HTTP-POST binding) */
+	const char *idp_sso_url;             /* Destination, and where the browser is sent */
+	const char *name_id_format;          /* NameIDPolicy Format; NULL: none asked for */
+	bool force_authn;                    /* step-up: the IdP must authenticate again */
+	const char *relay_state;             /* opaque, at most 80 bytes (bindings 3.4.3) */
+	const struct sg_saml_keys *sign_key; /* the SP's key: SigAlg/Signature
+	                                        (RSA-SHA256); NULL: unsigned */
+	int64_t now;
+};
+
+/*
+ * Builds an AuthnRequest with a fresh random ID and the HTTP-Redirect URL
+ * that carries it (bindings 3.4.4.1: raw DEFLATE, base64, URL-encoded, with
+ * RelayState, and SigAlg and Signature over the query when signing).
+ * *id and *url in a.  0, or -1 with err.
+ */
+int sg_saml_authn_redirect(const struct sg_saml_authn_request *r, struct sg_arena *a,
+                           const char **id, const char **url, struct sg_err *err);
+
+/* Decodes a SAMLRequest/SAMLResponse value of the HTTP-Redirect binding
+ * (URL-decoded already): base64, then raw INFLATE bounded by max bytes.
+ * *xml NUL-terminated in a.  0, or -1 with err (SG_SAML_ERR_INPUT). */
+int sg_saml_redirect_decode(const char *b64, size_t len, size_t max, struct sg_arena *a,
+                            const char **xml, size_t *xml_len, struct sg_err *err);
+
 #endif

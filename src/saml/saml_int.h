@@ -13,6 +13,7 @@
 
 #include <libxml/hash.h>
 #include <libxml/tree.h>
+#include <openssl/evp.h>
 #include <xmlsec/keys.h>
 
 #include "lib.h"
@@ -67,6 +68,11 @@ void saml_pass(struct saml_ctx *c, const char *check, const char *fmt, ...) SG_P
 /* Reports a failed check and fills c->err; returns -1. */
 int saml_fail(struct saml_ctx *c, const char *check, int code, const char *fmt, ...)
     SG_PRINTF(4, 5);
+
+/* saml_keys.c */
+/* The private key of an SP key set (sg_saml_keys_from_key_file), borrowed
+ * from the set (valid while it is referenced); NULL if it holds none. */
+EVP_PKEY *saml_keys_private(const struct sg_saml_keys *k);
 
 /* saml_parse.c */
 /* Decodes base64 (white space skipped, padding strict) into out, at most max

@@ -221,6 +221,19 @@ sg_saml_keys_from_key_file(const char *key_path, const char *cert_path, struct s
 	return k;
 }
 
+/* The SP set's private key, borrowed (see saml_int.h). */
+EVP_PKEY *
+saml_keys_private(const struct sg_saml_keys *k)
+{
+	xmlSecKeyDataPtr data;
+
+	if (k == NULL || k->n == 0 ||
+	    (xmlSecKeyGetType(k->keys[0]) & xmlSecKeyDataTypePrivate) == 0)
+		return NULL;
+	data = xmlSecKeyGetValue(k->keys[0]);
+	return data != NULL ? xmlSecOpenSSLEvpKeyDataGetEvp(data) : NULL;
+}
+
 struct sg_saml_keys *
 sg_saml_keys_ref(struct sg_saml_keys *k)
 {

@@ -311,6 +311,15 @@ saml_check_name_id(struct saml_ctx *c, xmlNodePtr subj, struct sg_saml_identity 
 		return saml_fail(c, "name-id", SG_SAML_ERR_ASSERTION,
 		                 "the NameID is empty or has child elements");
 	out->name_id_format = saml_attr(c, id, "Format");
+	/* SAML core 2.2.2: an SPNameQualifier names the SP the identifier was
+	 * made for; one made for another SP is not ours to use. */
+	{
+		const char *spq = saml_attr(c, id, "SPNameQualifier");
+
+		if (spq != NULL && strcmp(spq, c->t->sp_entity_id) != 0)
+			return saml_fail(c, "name-id", SG_SAML_ERR_AUDIENCE,
+			                 "the NameID was issued for another service provider");
+	}
 	saml_pass(c, "name-id", "present");
 	return 0;
 }
@@ -505,6 +514,13 @@ saml_collect_attrs(struct saml_ctx *c, struct sg_saml_identity *out)
 			dst->name = saml_attr(c, at, "Name");
 			if (dst->name == NULL)
 				continue;
+			/* One name, one attribute: with two, which one is meant
+			 * would be the consumer's guess (a group list, a user id). */
+			for (size_t i = 0; i < out->nattrs; i++)
+				if (strcmp(out->attrs[i].name, dst->name) == 0)
+					return saml_fail(c, "attributes", SG_SAML_ERR_ASSERTION,
+					                 "the attribute %s is given twice",
+					                 dst->name);
 			saml_attr_values(c, at, dst, &total);
 			if (total > SG_SAML_MAX_VALUES)
 				return saml_fail(c, "attributes", SG_SAML_ERR_ASSERTION,

@@ -1,0 +1,306 @@
+/*
+ * login_saml.c - SAML 2.0 Web Browser SSO (profiles 4.1) as a sign-in
+ * provider of the data path: the AuthnRequest that starts a login (HTTP-
+ * Redirect binding, RelayState = the login reference), and the Assertion
+ * Consumer Service at <prefix>saml/acs (HTTP-POST binding) that turns a
+ * validated Response into a session.  The protocol itself is src/saml/;
+ * this file maps an [idp] section onto it, keeps the replay cache (in the
+ * session store, so that every gateway sharing it refuses a replay), and
+ * maps the assertion onto the session's user, names and groups.
+ *
+ * The IdP is given explicitly (entity_id, sso_url, certificate); keys are
+ * read per response, which is once per login.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "pipeline_int.h"
+#include "saml.h"
+
+/* A posted Response may be large (many groups, encrypted): bounded. */
+#define ACS_BODY_MAX (512 * 1024)
+
+/* The SP's entity ID and ACS URL for this request's app. */
+static const char *
+sp_url(struct sg_flow *f, const char *sub)
+{
+	return flow_app_url(f,
+	                    sg_arena_printf(f->rc->arena, "%s%s", f->rc->conf->server.prefix, sub));
+}
+
+/* The SP's key set for signing requests and decrypting, or NULL. */
+static struct sg_saml_keys *
+sp_keys(struct sg_flow *f)
+{
+	const struct sg_conf_app *app = f->r.app;
+	struct sg_errlist errs = { 0 };
+	struct sg_saml_keys *k;
+
+	if (app->sp_key == NULL)
+		return NULL;
+	k = sg_saml_keys_from_key_file(app->sp_key, app->sp_certificate, &errs);
+	for (size_t i = 0; i < errs.count; i++)
+		sg_log_error("[app %s]: %s", app->s.name, errs.msg[i]);
+	sg_errlist_clear(&errs);
+	return k;
+}
+
+static const char *
+saml_start(struct sg_flow *f, const struct sg_conf_idp *idp, struct sg_login_state *ls,
+           const char *ref)
+{
+	struct sg_saml_authn_request r = { 0 };
+	struct sg_saml_keys *key = NULL;
+	struct sg_err err = { 0 };
+	const char *id, *url;
+	int rc;
+
+	if (idp->sso_url.text == NULL || idp->entity_id == NULL) {
+		flow_respond_error(f, 503,
+		                   "Sign-in needs the identity provider's entity_id, sso_url and "
+		                   "certificate in the configuration.");
+		return NULL;
+	}
+	if (idp->sign_requests && (key = sp_keys(f)) == NULL) {
+		flow_respond_error(f, 500, "The gateway's SAML key cannot be read.");
+		return NULL;
+	}
+	r.sp_entity_id = sp_url(f, "saml/metadata");
+	r.acs_url = sp_url(f, "saml/acs");
+	r.idp_sso_url = idp->sso_url.text;
+	r.name_id_format = idp->name_id_format;
+	r.force_authn = ls->force_authn;
+	r.relay_state = ref;
+	r.sign_key = key;
+	r.now = f->now;
+	rc = sg_saml_authn_redirect(&r, f->rc->arena, &id, &url, &err);
+	sg_saml_keys_unref(key);
+	if (rc == -1) {
+		sg_log_error("[idp %s]: cannot build an AuthnRequest: %s", idp->s.name, err.detail);
+		flow_respond_error(f, 500, "The sign-in request could not be made.");
+		return NULL;
+	}
+	ls->request_id = id;
+	return url;
+}
+
+/* The values of the first attribute of names that the assertion has. */
+static const struct sg_saml_attribute *
+find_attribute(const struct sg_saml_identity *id, const struct sg_conf_list *names)
+{
+	for (size_t n = 0; n < names->count; n++)
+		for (size_t i = 0; i < id->nattrs; i++)
+			if (strcmp(id->attrs[i].name, names->v[n]) == 0 && id->attrs[i].nvalues > 0)
+				return &id->attrs[i];
+	return NULL;
+}
+
+/* The first value of names, or NULL. */
+static const char *
+first_value(const struct sg_saml_identity *id, const struct sg_conf_list *names)
+{
+	const struct sg_saml_attribute *a = find_attribute(id, names);
+
+	return a != NULL ? a->values[0] : NULL;
+}
+
+/* The user id per user_attribute, lowercase_user and strip_domain; NULL
+ * when the attribute is missing. */
+static char *
+user_id(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_saml_identity *id)
+{
+	const char *name = idp->user_attribute;
+	struct sg_conf_list one = { &name, 1 };
+	const char *v = name ? first_value(id, &one) : id->name_id;
+	char *u, *at;
+
+	if (v == NULL)
+		return NULL;
+	u = sg_arena_strdup(f->rc->arena, v);
+	if (idp->strip_domain && (at = strchr(u, '@')) != NULL)
+		*at = '\0';
+	if (idp->lowercase_user)
+		for (char *p = u; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	return u;
+}
+
+/* What the session needs from a validated assertion; false when act holds
+ * the error page. */
+static bool
+session_from(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_saml_identity *id,
+             struct sg_session *s)
+{
+	const struct sg_saml_attribute *g = find_attribute(id, &idp->groups_attribute);
+
+	memset(s, 0, sizeof(*s));
+	s->user = user_id(f, idp, id);
+	if (s->user == NULL) {
+		sg_log_warn("%s: [idp %s] sent no attribute %s for the user id", f->rc->client.addr,
+		            idp->s.name, idp->user_attribute);
+		flow_respond_error(
+		    f, 403,
+		    sg_arena_printf(
+		        f->rc->arena,
+		        "The identity provider did not send the attribute \"%s\", which "
+		        "this gateway uses as the user id.",
+		        idp->user_attribute));
+		return false;
+	}
+	s->display_name = first_value(id, &idp->name_attribute);
+	s->email = first_value(id, &idp->email_attribute);
+	s->groups = g ? g->values : NULL;
+	s->ngroups = g ? g->nvalues : 0;
+	s->protocol = SG_PROTO_SAML;
+	s->auth_time = id->authn_instant;
+	s->saml_name_id = id->name_id;
+	s->saml_name_id_format = id->name_id_format;
+	s->saml_session_index = id->session_index;
+	return true;
+}
+
+/* A validated Response waiting for the replay cache's word. */
+struct acs {
+	struct sg_flow *f;
+	const struct sg_conf_idp *idp;
+	const char *ref; /* NULL: unsolicited */
+	struct sg_login_state ls;
+	struct sg_saml_identity id;
+};
+
+static void
+on_replay_mark(void *arg, enum sg_store_status st)
+{
+	struct acs *x = arg;
+	struct sg_flow *f = x->f;
+	struct sg_session s;
+
+	if (st == SG_STORE_UNAVAILABLE) {
+		flow_respond_error(f, 503, "The session store cannot be reached.");
+	} else if (st != SG_STORE_OK) {
+		sg_log_warn("%s: [idp %s] assertion %s replayed", f->rc->client.addr,
+		            x->idp->s.name, x->id.assertion_id);
+		flow_respond_error(f, 403, "This sign-in response has been used before.");
+	} else if (session_from(f, x->idp, &x->id, &s)) {
+		struct sg_session *copy = sg_arena_alloc(f->rc->arena, sizeof(*copy));
+
+		*copy = s;
+		flow_finish_login(f, x->ref, &x->ls, copy);
+	}
+	flow_settle(f);
+}
+
+/* The login this Response answers: the login-state cookie named by
+ * RelayState, or, for an unsolicited one, a state made here whose return
+ * URL is RelayState when the validator lets it be one. */
+static bool
+acs_login_state(struct acs *x, const char *relay)
+{
+	struct sg_flow *f = x->f;
+	const char *back;
+
+	if (relay != NULL && strlen(relay) == 22 &&
+	    strspn(relay, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                  "abcdefghijklmnopqrstuvwxyz"
+	                  "0123456789-_") == 22) {
+		x->ref = relay;
+		return flow_open_login(f, relay, &x->ls);
+	}
+	if (!x->idp->allow_unsolicited) {
+		flow_respond_error(f, 400,
+		                   "This sign-in was not started here (an IdP-initiated sign-in), "
+		                   "and the gateway does not accept those for this application.");
+		return false;
+	}
+	back = relay != NULL && sg_sso_return_url_ok(f->rc->conf, relay) ? relay
+	                                                                 : flow_app_url(f, "/");
+	x->ls.app = f->r.app->s.name;
+	x->ls.idp = x->idp->s.name;
+	x->ls.return_url = back;
+	x->ls.created = f->now;
+	return true;
+}
+
+static void
+on_acs_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
+{
+	const struct sg_conf_idp *idp = f->r.app->idp;
+	const char *form = body->data ? body->data : "";
+	const char *resp =
+	    too_large ? NULL : sg_http_form_get(form, body->len, "SAMLResponse", f->rc->arena);
+	const char *relay = sg_http_form_get(form, body->len, "RelayState", f->rc->arena);
+	struct acs *x = sg_arena_alloc(f->rc->arena, sizeof(*x));
+	struct sg_saml_trust t = { 0 };
+	struct sg_errlist errs = { 0 };
+	struct sg_err err = { 0 };
+	uint8_t mark[SG_SHA256_LEN];
+	int rc;
+
+	memset(x, 0, sizeof(*x));
+	x->f = f;
+	x->idp = idp;
+	if (resp == NULL) {
+		flow_respond_error(f, 400, "The sign-in response is missing or too large.");
+		return;
+	}
+	if (!acs_login_state(x, relay))
+		return;
+	t.idp_entity_id = idp->entity_id;
+	t.idp_keys =
+	    sg_saml_keys_from_cert_files(idp->certificate.v, idp->certificate.count, &errs);
+	t.sp_keys = sp_keys(f);
+	t.sp_entity_id = sp_url(f, "saml/metadata");
+	t.acs_url = sp_url(f, "saml/acs");
+	t.require_signed = idp->require_signed;
+	t.allow_sha1 = idp->allow_sha1;
+	t.clock_skew = (int64_t)(idp->clock_skew_ms / 1000);
+	t.in_response_to = x->ref ? x->ls.request_id : NULL;
+	t.allow_unsolicited = x->ref == NULL;
+	t.max_size = ACS_BODY_MAX;
+	for (size_t i = 0; i < errs.count; i++)
+		sg_log_error("[idp %s]: %s", idp->s.name, errs.msg[i]);
+	sg_errlist_clear(&errs);
+	rc = t.idp_keys == NULL ? -1
+	                        : sg_saml_validate_response(resp, strlen(resp), &t, f->now,
+	                                                    f->rc->arena, &x->id, &err, NULL, NULL);
+	sg_saml_keys_unref((struct sg_saml_keys *)t.idp_keys);
+	sg_saml_keys_unref((struct sg_saml_keys *)t.sp_keys);
+	if (rc == -1) {
+		sg_log_warn("%s: [idp %s] sign-in response refused: %s", f->rc->client.addr,
+		            idp->s.name, t.idp_keys ? err.detail : "no IdP certificate");
+		flow_respond_error(
+		    f, 403,
+		    sg_arena_printf(f->rc->arena, "The sign-in response could not be verified: %s",
+		                    t.idp_keys ? err.detail : "the IdP's certificate is missing"));
+		return;
+	}
+	/* The replay cache, keyed by IdP and assertion ID, until the assertion
+	 * could no longer be used anyway. */
+	{
+		const char *k =
+		    sg_arena_printf(f->rc->arena, "saml\n%s\n%s", idp->s.name, x->id.assertion_id);
+
+		sg_sha256(k, strlen(k), mark);
+	}
+	flow_wait(f);
+	sg_store_mark_once(pipeline.store, &f->link, mark, f->now,
+	                   x->id.assertion_expires + t.clock_skew, on_replay_mark, x);
+}
+
+static bool
+saml_endpoint(struct sg_flow *f, const char *sub)
+{
+	if (strcmp(sub, "saml/acs") != 0)
+		return false;
+	if (strcmp(f->req->method, "POST") != 0) {
+		flow_respond_error(f, 405, "The SAML assertion consumer takes POST only.");
+		sg_http_set(&f->act->resp, f->rc->arena, "Allow", "POST");
+		return true;
+	}
+	flow_read_body(f, ACS_BODY_MAX, on_acs_body);
+	return true;
+}
+
+const struct sg_login_provider sg_saml_provider = { saml_start, saml_endpoint };

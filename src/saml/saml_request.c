@@ -1,0 +1,487 @@
+/*
+ * saml_request.c - the SP's AuthnRequest (SAML core 2.0 3.4.1) and the
+ * HTTP-Redirect binding (SAML bindings 2.0 3.4.4.1) both ways: the request
+ * is written as text with every interpolated value escaped, raw-DEFLATEd,
+ * base64-encoded and URL-encoded into the IdP's SSO URL, with RelayState
+ * and, when the SP signs, SigAlg and an RSA-SHA256 Signature over the query
+ * exactly as sent.  The decoder takes a URL-decoded SAMLRequest or
+ * SAMLResponse value back to XML with the inflated size bounded: a zip bomb
+ * stops at the bound and never costs more memory than it.
+ *
+ * It neither parses nor validates the decoded XML (the caller does, with
+ * the hardened parser), and it reads no clock: the issue time is the
+ * caller's.  Standard base64 here (RFC 4648 4, with padding), not lib's
+ * base64url.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "saml_int.h"
+
+#define SAML_RELAY_STATE_MAX 80 /* bindings 3.4.3 */
+#define SAML_ID_BYTES 16        /* 128 random bits, 32 hex digits */
+#define SAML_INFLATE_CHUNK 16384
+#define SAML_BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+#define SAML_SIGALG_RSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+
+static const char saml_b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Appends the standard base64 of p (RFC 4648 4, padded) to out. */
+static void
+saml_b64_encode(const void *p, size_t n, struct sg_buf *out)
+{
+	const unsigned char *in = p;
+	char q[4];
+	size_t i;
+
+	for (i = 0; i + 3 <= n; i += 3) {
+		unsigned long v =
+		    (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
+
+		q[0] = saml_b64_alphabet[v >> 18];
+		q[1] = saml_b64_alphabet[(v >> 12) & 63];
+		q[2] = saml_b64_alphabet[(v >> 6) & 63];
+		q[3] = saml_b64_alphabet[v & 63];
+		sg_buf_append(out, q, 4);
+	}
+	if (n - i == 0)
+		return;
+	q[0] = saml_b64_alphabet[in[i] >> 2];
+	if (n - i == 1) {
+		q[1] = saml_b64_alphabet[(in[i] & 3) << 4];
+		q[2] = '=';
+	} else {
+		q[1] = saml_b64_alphabet[(in[i] & 3) << 4 | in[i + 1] >> 4];
+		q[2] = saml_b64_alphabet[(in[i + 1] & 15) << 2];
+	}
+	q[3] = '=';
+	sg_buf_append(out, q, 4);
+}
+
+/* The 6-bit value of a standard base64 character, or -1. */
+static int
+saml_b64_char(unsigned char ch)
+{
+	const char *p;
+
+	if (ch == '\0')
+		return -1;
+	p = strchr(saml_b64_alphabet, ch);
+	return p != NULL ? (int)(p - saml_b64_alphabet) : -1;
+}
+
+/*
+ * Decodes strict standard base64 into out: whole quanta only, "=" only as
+ * the padding of the last one, no white space, and the unused bits of the
+ * last quantum zero (every encoder writes them so; one input, one reading).
+ * 0 or -1.
+ */
+static int
+saml_b64_decode_strict(const char *s, size_t n, struct sg_buf *out)
+{
+	unsigned char b[3];
+	int v[4];
+	size_t i, j, pad;
+
+	if (n == 0 || n % 4 != 0)
+		return -1;
+	for (i = 0; i < n; i += 4) {
+		pad = 0;
+		for (j = 0; j < 4; j++) {
+			if (s[i + j] == '=' && i + 4 == n && j >= 2) {
+				pad++;
+				v[j] = 0;
+				continue;
+			}
+			v[j] = saml_b64_char((unsigned char)s[i + j]);
+			if (v[j] < 0 || pad > 0)
+				return -1;
+		}
+		if ((pad == 1 && (v[2] & 3) != 0) || (pad == 2 && (v[1] & 15) != 0))
+			return -1;
+		b[0] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+		b[1] = (unsigned char)(v[1] << 4 | v[2] >> 2);
+		b[2] = (unsigned char)(v[2] << 6 | v[3]);
+		sg_buf_append(out, b, 3 - pad);
+	}
+	return 0;
+}
+
+/* Appends s URL-encoded (RFC 3986 2.1: all but the unreserved characters
+ * percent-encoded, upper-case hex) to out. */
+static void
+saml_url_encode(const char *s, size_t n, struct sg_buf *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char pct[3] = { '%', 0, 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+			sg_buf_append(out, s + i, 1);
+			continue;
+		}
+		pct[1] = hex[ch >> 4];
+		pct[2] = hex[ch & 15];
+		sg_buf_append(out, pct, 3);
+	}
+}
+
+/*
+ * Appends s XML-escaped so that it is safe both as element text and inside
+ * a double- or single-quoted attribute (XML 1.0 2.4, 3.3.3: tab, CR and LF
+ * as character references so attribute normalization keeps them).  -1 on
+ * another control character, which XML 1.0 cannot carry at all.
+ */
+static int
+saml_xml_escape(struct sg_buf *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		switch (ch) {
+		case '&':
+			sg_buf_puts(out, "&amp;");
+			break;
+		case '<':
+			sg_buf_puts(out, "&lt;");
+			break;
+		case '>':
+			sg_buf_puts(out, "&gt;");
+			break;
+		case '"':
+			sg_buf_puts(out, "&quot;");
+			break;
+		case '\'':
+			sg_buf_puts(out, "&apos;");
+			break;
+		case '\t':
+		case '\n':
+		case '\r':
+			sg_buf_printf(out, "&#%u;", ch);
+			break;
+		default:
+			if (ch < 0x20)
+				return -1;
+			sg_buf_append(out, s, 1);
+		}
+	}
+	return 0;
+}
+
+/* Appends ` name="value"` with value escaped; -1 as saml_xml_escape. */
+static int
+saml_xml_attr(struct sg_buf *out, const char *name, const char *value)
+{
+	sg_buf_printf(out, " %s=\"", name);
+	if (saml_xml_escape(out, value) < 0)
+		return -1;
+	sg_buf_puts(out, "\"");
+	return 0;
+}
+
+/* Writes t as xs:dateTime in UTC without fraction ("2026-01-01T00:00:00Z",
+ * SAML core 1.3.3).  -1 if the year has no four-digit form. */
+static int
+saml_time_format(int64_t t, char out[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if ((int64_t)tt != t || gmtime_r(&tt, &tm) == NULL || tm.tm_year + 1900 < 1 ||
+	    tm.tm_year + 1900 > 9999)
+		return -1;
+	return strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ? -1 : 0;
+}
+
+/* Writes the AuthnRequest (SAML core 3.4.1) with ID id into xml. */
+static int
+saml_authn_xml(const struct sg_saml_authn_request *r, const char *id, struct sg_buf *xml,
+               struct sg_err *err)
+{
+	char instant[32];
+	int bad = 0;
+
+	if (saml_time_format(r->now, instant) < 0)
+		return sg_err_set(err, SG_SAML_ERR_INPUT, "the current time cannot be written");
+	sg_buf_puts(xml, "<samlp:AuthnRequest xmlns:samlp=\"" SG_SAML_NS_PROTOCOL
+	                 "\" xmlns:saml=\"" SG_SAML_NS_ASSERTION "\"");
+	sg_buf_printf(xml, " ID=\"%s\" Version=\"2.0\" IssueInstant=\"%s\"", id, instant);
+	bad |= saml_xml_attr(xml, "Destination", r->idp_sso_url);
+	bad |= saml_xml_attr(xml, "AssertionConsumerServiceURL", r->acs_url);
+	sg_buf_puts(xml, " ProtocolBinding=\"" SAML_BINDING_POST "\"");
+	if (r->force_authn)
+		sg_buf_puts(xml, " ForceAuthn=\"true\"");
+	sg_buf_puts(xml, "><saml:Issuer>");
+	bad |= saml_xml_escape(xml, r->sp_entity_id);
+	sg_buf_puts(xml, "</saml:Issuer><samlp:NameIDPolicy AllowCreate=\"true\"");
+	if (r->name_id_format != NULL)
+		bad |= saml_xml_attr(xml, "Format", r->name_id_format);
+	sg_buf_puts(xml, "/></samlp:AuthnRequest>");
+	if (bad)
+		return sg_err_set(err, SG_SAML_ERR_INPUT,
+		                  "a value of the AuthnRequest holds a control character");
+	return 0;
+}
+
+/* Raw DEFLATE (RFC 1951, no zlib header: bindings 3.4.4.1) of p: *out
+ * (malloc'd) and *outlen.  0 or -1. */
+static int
+saml_deflate(const void *p, size_t n, unsigned char **out, size_t *outlen)
+{
+	z_stream zs;
+	uLong bound;
+	int rc;
+
+	*out = NULL;
+	memset(&zs, 0, sizeof(zs));
+	if (n > UINT_MAX / 2 ||
+	    deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	/* One call with deflateBound's room always finishes the stream. */
+	bound = deflateBound(&zs, (uLong)n);
+	*out = sg_xmalloc(bound);
+	zs.next_in = (Bytef *)(uintptr_t)p;
+	zs.avail_in = (uInt)n;
+	zs.next_out = *out;
+	zs.avail_out = (uInt)bound;
+	rc = deflate(&zs, Z_FINISH);
+	*outlen = zs.total_out;
+	deflateEnd(&zs);
+	return rc == Z_STREAM_END ? 0 : -1;
+}
+
+/* Appends base64(RSA-SHA256 PKCS#1 v1.5 signature of msg) to out. */
+static int
+saml_sign(const struct sg_saml_keys *k, const char *msg, size_t n, struct sg_buf *out)
+{
+	EVP_PKEY *pk = saml_keys_private(k);
+	EVP_MD_CTX *md = NULL;
+	unsigned char *sig = NULL;
+	size_t siglen = 0;
+	int rc = -1;
+
+	if (pk == NULL || EVP_PKEY_base_id(pk) != EVP_PKEY_RSA)
+		goto out;
+	md = EVP_MD_CTX_new();
+	if (md == NULL)
+		sg_fatal("out of memory in EVP_MD_CTX_new");
+	/* RSA's default padding in OpenSSL is PKCS#1 v1.5, as rsa-sha256 means. */
+	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pk) != 1 ||
+	    EVP_DigestSign(md, NULL, &siglen, (const unsigned char *)msg, n) != 1)
+		goto out;
+	sig = sg_xmalloc(siglen);
+	if (EVP_DigestSign(md, sig, &siglen, (const unsigned char *)msg, n) != 1)
+		goto out;
+	saml_b64_encode(sig, siglen, out);
+	rc = 0;
+out:
+	ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	free(sig);
+	return rc;
+}
+
+/* Appends the query of the HTTP-Redirect binding for the request xml to q
+ * (bindings 3.4.4.1; the signed bytes are the query up to SigAlg, not what
+ * q held before). */
+static int
+saml_redirect_query(const struct sg_saml_authn_request *r, const struct sg_buf *xml,
+                    struct sg_buf *q, struct sg_err *err)
+{
+	struct sg_buf b64 = { 0 };
+	unsigned char *z;
+	size_t zlen = 0;
+	size_t start = q->len;
+	int rc = -1;
+
+	if (saml_deflate(xml->data, xml->len, &z, &zlen) < 0) {
+		sg_err_set(err, SG_SAML_ERR_INPUT, "the AuthnRequest cannot be deflated");
+		goto out;
+	}
+	saml_b64_encode(z, zlen, &b64);
+	sg_buf_puts(q, "SAMLRequest=");
+	saml_url_encode(b64.data, b64.len, q);
+	if (r->relay_state != NULL) {
+		sg_buf_puts(q, "&RelayState=");
+		saml_url_encode(r->relay_state, strlen(r->relay_state), q);
+	}
+	if (r->sign_key != NULL) {
+		sg_buf_puts(q, "&SigAlg=");
+		saml_url_encode(SAML_SIGALG_RSA_SHA256, strlen(SAML_SIGALG_RSA_SHA256), q);
+		sg_buf_reset(&b64);
+		if (saml_sign(r->sign_key, q->data + start, q->len - start, &b64) < 0) {
+			sg_err_set(err, SG_SAML_ERR_SIGNATURE,
+			           "the AuthnRequest cannot be signed (the SP key must be an "
+			           "RSA private key)");
+			goto out;
+		}
+		sg_buf_puts(q, "&Signature=");
+		saml_url_encode(b64.data, b64.len, q);
+	}
+	rc = 0;
+out:
+	free(z);
+	sg_buf_free(&b64);
+	return rc;
+}
+
+/* Checks the request's settings before anything is built. */
+static int
+saml_authn_check(const struct sg_saml_authn_request *r, struct sg_err *err)
+{
+	if (r->sp_entity_id == NULL || r->acs_url == NULL || r->idp_sso_url == NULL)
+		return sg_err_set(err, SG_SAML_ERR_INPUT,
+		                  "the SP entity ID, the ACS URL and the IdP SSO URL are required");
+	if (strchr(r->idp_sso_url, '#') != NULL)
+		return sg_err_set(err, SG_SAML_ERR_INPUT,
+		                  "the IdP SSO URL has a fragment: no query can follow it");
+	if (r->relay_state != NULL && strlen(r->relay_state) > SAML_RELAY_STATE_MAX)
+		return sg_err_set(err, SG_SAML_ERR_INPUT,
+		                  "the RelayState is longer than %d bytes (bindings 3.4.3)",
+		                  SAML_RELAY_STATE_MAX);
+	return 0;
+}
+
+/* Builds the AuthnRequest and its HTTP-Redirect URL (see saml.h). */
+int
+sg_saml_authn_redirect(const struct sg_saml_authn_request *r, struct sg_arena *a, const char **id,
+                       const char **url, struct sg_err *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[SAML_ID_BYTES];
+	char rid[1 + 2 * SAML_ID_BYTES + 1];
+	struct sg_buf xml = { 0 }, u = { 0 };
+	size_t i, ulen;
+	int rc = -1;
+
+	if (saml_authn_check(r, err) < 0)
+		return -1;
+	/* An NCName (core 1.3.4): "_" first, as a digit may not start one. */
+	sg_csprng(rnd, sizeof(rnd));
+	rid[0] = '_';
+	for (i = 0; i < sizeof(rnd); i++) {
+		rid[1 + 2 * i] = hex[rnd[i] >> 4];
+		rid[2 + 2 * i] = hex[rnd[i] & 15];
+	}
+	rid[sizeof(rid) - 1] = '\0';
+	if (saml_authn_xml(r, rid, &xml, err) < 0)
+		goto out;
+	ulen = strlen(r->idp_sso_url);
+	sg_buf_append(&u, r->idp_sso_url, ulen);
+	if (strchr(r->idp_sso_url, '?') == NULL)
+		sg_buf_puts(&u, "?");
+	else if (ulen > 0 && r->idp_sso_url[ulen - 1] != '?' && r->idp_sso_url[ulen - 1] != '&')
+		sg_buf_puts(&u, "&");
+	if (saml_redirect_query(r, &xml, &u, err) < 0)
+		goto out;
+	*id = sg_arena_strdup(a, rid);
+	*url = sg_arena_strndup(a, u.data, u.len);
+	rc = 0;
+out:
+	sg_buf_free(&xml);
+	sg_buf_free(&u);
+	return rc;
+}
+
+/*
+ * Raw INFLATE of the n bytes at z: *out (malloc'd, with room for a NUL) and
+ * *outlen, never holding more than max + 1 bytes of output: one byte past
+ * max proves the message too large, and a zip bomb stops there.  0, or -1
+ * with err.
+ */
+static int
+saml_inflate(const unsigned char *z, size_t n, size_t max, unsigned char **out, size_t *outlen,
+             struct sg_err *err)
+{
+	z_stream zs;
+	size_t cap = 0, len = 0, room;
+	int rc, ret = -1;
+
+	*out = NULL;
+	memset(&zs, 0, sizeof(zs));
+	if (n > UINT_MAX || max >= SIZE_MAX / 2)
+		return sg_err_set(err, SG_SAML_ERR_INPUT, "the deflated message is too large");
+	if (inflateInit2(&zs, -15) != Z_OK)
+		sg_fatal("out of memory in inflateInit2");
+	zs.next_in = (Bytef *)(uintptr_t)z;
+	zs.avail_in = (uInt)n;
+	for (;;) {
+		if (len == cap) {
+			cap = cap == 0 ? SAML_INFLATE_CHUNK : cap * 2;
+			if (cap > max)
+				cap = max + 1;
+			*out = sg_xrealloc(*out, cap + 1);
+		}
+		room = cap - len < UINT_MAX ? cap - len : UINT_MAX;
+		zs.next_out = *out + len;
+		zs.avail_out = (uInt)room;
+		rc = inflate(&zs, Z_NO_FLUSH);
+		len += room - zs.avail_out;
+		if (len > max) {
+			sg_err_set(err, SG_SAML_ERR_INPUT, "the inflated message exceeds %zu bytes",
+			           max);
+			goto out;
+		}
+		if (rc == Z_STREAM_END)
+			break;
+		/* Room left but no more output: the input ended mid-stream. */
+		if ((rc != Z_OK && rc != Z_BUF_ERROR) || zs.avail_out != 0) {
+			sg_err_set(err, SG_SAML_ERR_INPUT, "the message is not raw DEFLATE data%s",
+			           rc == Z_OK || rc == Z_BUF_ERROR ? " (it is cut short)" : "");
+			goto out;
+		}
+	}
+	if (zs.avail_in != 0) {
+		sg_err_set(err, SG_SAML_ERR_INPUT, "bytes follow the end of the DEFLATE data");
+		goto out;
+	}
+	*outlen = len;
+	ret = 0;
+out:
+	inflateEnd(&zs);
+	return ret;
+}
+
+/* base64, then bounded raw INFLATE, of a Redirect-binding value (see saml.h). */
+int
+sg_saml_redirect_decode(const char *b64, size_t len, size_t max, struct sg_arena *a,
+                        const char **xml, size_t *xml_len, struct sg_err *err)
+{
+	struct sg_buf z = { 0 };
+	unsigned char *x = NULL;
+	size_t xlen = 0;
+	char *s;
+	int rc = -1;
+
+	if (saml_b64_decode_strict(b64, len, &z) < 0) {
+		sg_err_set(err, SG_SAML_ERR_INPUT, "the message is not standard base64");
+		goto out;
+	}
+	if (saml_inflate((const unsigned char *)z.data, z.len, max, &x, &xlen, err) < 0)
+		goto out;
+	/* Bytes, not a string: a NUL inside stays for the parser to refuse. */
+	s = sg_arena_alloc(a, xlen + 1);
+	memcpy(s, x, xlen);
+	s[xlen] = '\0';
+	*xml = s;
+	*xml_len = xlen;
+	rc = 0;
+out:
+	sg_buf_free(&z);
+	free(x);
+	return rc;
+}

@@ -1,0 +1,101 @@
+#!/bin/sh
+# t_saml_login.sh - SAML 2.0 sign-in through ssogw with a real IdP
+# (SimpleSAMLphp, tests/integration/saml_idp.sh) in front of the nginx echo
+# backend: SP-initiated login (AuthnRequest over HTTP-Redirect, Response
+# posted to the ACS), the identity the backend receives, the group rule
+# on the admin area, a replayed Response, a Response for another login,
+# and an IdP-initiated login where the app allows it.
+. "$(dirname "$0")/harness.sh"
+. "$(dirname "$0")/saml_idp.sh"
+
+if ! saml_idp_available; then
+	skip "SAML sign-in through a real IdP" "$SAML_IDP_WHY"
+	exit 0
+fi
+bport=$(free_port)
+ok "the backend starts" start_nginx_backend "$bport"
+port=$(free_port)
+base=https://localhost:$port
+iport=$(free_port)
+ok "the IdP starts" start_saml_idp "$iport" "$base/ssogw/saml/metadata" "$base/ssogw/saml/acs" \
+	"$base/ssogw/saml/slo"
+make_cert
+write_saml_conf() { # EXTRA-IDP-LINES
+	cat >"$WORK/s.conf" <<EOC
+[server]
+listen = 127.0.0.1:$port
+tls_certificate = $WORK/cert.pem
+tls_key = $WORK/key.pem
+drain_timeout = 1s
+
+[app jira]
+url = $base
+backend = http://127.0.0.1:$bport
+public = /public
+
+[rule admin]
+app = jira
+path = /echo/admin
+allow_groups = jira-administrators
+
+[idp corp]
+type = saml
+entity_id = $SAML_IDP_ENTITY_ID
+sso_url = $SAML_IDP_SSO_URL
+certificate = $SAML_IDP_CERT_PEM
+user_attribute = uid
+${1:-}
+EOC
+}
+write_saml_conf
+ok "ssogw starts" start_ssogw "$WORK/s.conf"
+
+A=$WORK/alice.jar
+out=$(saml_idp_login "$A" "$base/echo/browse/X-1" alice alicepw)
+ok "alice signs in at the IdP, and the ACS takes the Response (303)" \
+	sh -c "echo '$out' | grep -q '^303 $base/echo/browse/X-1\$'"
+code=$(curl -sk --max-time 10 -b "$A" -o "$WORK/b" -w '%{http_code}' -H 'Accept: text/html' "$base/echo/browse/X-1")
+ok "her page opens" test "$code" = 200
+ok "the backend got her user id (uid)" grep -q '^X-Remote-User: alice' "$WORK/b"
+ok "... her email and name" sh -c "grep -q '^X-Remote-Email: alice@example.test' '$WORK/b' && grep -q '^X-Remote-Name: Alice Example' '$WORK/b'"
+ok "... her groups" grep -q '^X-Remote-Groups: jira-users,jira-administrators' "$WORK/b"
+ok "alice enters the admin area" \
+	test "$(curl -sk --max-time 10 -b "$A" -o /dev/null -w '%{http_code}' -H 'Accept: text/html' "$base/echo/admin/x")" = 200
+ok "the sign-in is logged" grep -q 'user alice signed in to \[app jira\] through \[idp corp\]' "$WORK/ssogw.log"
+
+# The same Response, posted again: the replay cache refuses it.
+out=$(saml_idp_post_to_sp "$A")
+ok "the same Response posted again is refused: its login is over (400)" sh -c "echo '$out' | grep -q '^400'"
+
+B=$WORK/bob.jar
+out=$(saml_idp_login "$B" "$base/echo/browse/X-2" bob bobpw)
+ok "bob signs in" sh -c "echo '$out' | grep -q '^303 '"
+ok "bob is kept out of the admin area (403 naming the group)" sh -c "
+	test \"\$(curl -sk --max-time 10 -b '$B' -o '$WORK/b' -w '%{http_code}' -H 'Accept: text/html' '$base/echo/admin/x')\" = 403 &&
+	grep -q 'jira-administrators' '$WORK/b'"
+
+C=$WORK/carol.jar
+saml_idp_idp_initiated "$C" alice alicepw "$base/ssogw/saml/metadata" >/dev/null
+out=$(saml_idp_post_to_sp "$C")
+ok "an IdP-initiated Response is refused where unsolicited logins are not allowed (400)" \
+	sh -c "echo '$out' | grep -q '^400'"
+
+stop_ssogw TERM
+write_saml_conf "allow_unsolicited = yes"
+ok "ssogw starts with allow_unsolicited" start_ssogw "$WORK/s.conf"
+D=$WORK/dave.jar
+saml_idp_idp_initiated "$D" bob bobpw "$base/ssogw/saml/metadata" "/echo/from-tile" >/dev/null
+out=$(saml_idp_post_to_sp "$D")
+ok "an IdP-initiated login (the My Apps tile) goes to its RelayState path" \
+	sh -c "echo '$out' | grep -q '^303 $base/echo/from-tile\$'"
+ok "... and bob is signed in" \
+	test "$(curl -sk --max-time 10 -b "$D" -o /dev/null -w '%{http_code}' -H 'Accept: text/html' "$base/echo/x")" = 200
+out=$(saml_idp_post_to_sp "$D")
+ok "the same unsolicited Response posted again is refused by the replay cache (403)" \
+	sh -c "echo '$out' | grep -q '^403'"
+ok "... and logged" grep -q 'assertion .* replayed' "$WORK/ssogw.log"
+D2=$WORK/dave2.jar
+saml_idp_idp_initiated "$D2" bob bobpw "$base/ssogw/saml/metadata" "https://evil.example/" >/dev/null
+out=$(saml_idp_post_to_sp "$D2")
+ok "a RelayState that is not the app's own goes to the app's start page" sh -c "echo '$out' | grep -q '^303 https://localhost:$port/\$'"
+stop_ssogw TERM
