@@ -18,17 +18,23 @@ sample configuration $conf:
   - it proxies [app jira], https://jira.example.com, to the Tomcat
     connector http://127.0.0.1:8080.  Nothing runs there in this demo.
 
-Sessions and authorization are in place, but the sign-in protocols (SAML,
-OpenID Connect) are not yet: [app jira]'s pages need a login that cannot
-happen, so the gateway says so, and the demo with a real IdP comes with
-them.  Try, in another terminal:
+Sessions, authorization and SAML sign-in are in place, but this demo has
+no IdP to sign in at: the sample's [idp corp] gives only metadata_url, and
+this version does not read IdP metadata.  SAML sign-in needs entity_id,
+sso_url and certificate in [idp corp] (see "SAML sign-in" in
+ssogw.conf(5)); without them a browser asking for one of [app jira]'s
+pages gets 503.  Try, in another terminal:
 
   curl -vk --connect-to jira.example.com:443:127.0.0.1:8443 https://jira.example.com/
       routed to [app jira]; an API client without a session gets 401 with
       a JSON body naming the login URL
   curl -vk -H 'Accept: text/html' --connect-to jira.example.com:443:127.0.0.1:8443 https://jira.example.com/
-      a browser would be sent to the IdP; without a SAML implementation
-      the gateway answers 503 "Sign-in is not available ... yet"
+      a browser would be sent to the IdP; with only metadata_url in
+      [idp corp] the gateway answers 503 "Sign-in needs the identity
+      provider's entity_id, sso_url and certificate in the configuration."
+  curl -vk -X POST --connect-to jira.example.com:443:127.0.0.1:8443 https://jira.example.com/ssogw/saml/acs
+      the assertion consumer, where an IdP posts its Response; without
+      one it answers 400
   curl -vk --resolve jira.example.com:8443:127.0.0.1 https://jira.example.com:8443/
       421: the Host is jira.example.com:8443, and the app's URL has port
       443 (--connect-to above keeps the Host a browser would send)
@@ -41,7 +47,7 @@ them.  Try, in another terminal:
   $top/ssogw -t -c $conf
       test a configuration
 
-The gateway's own answers (401, 503, 421) are logged here with their
+The gateway's own answers (401, 503, 400, 421) are logged here with their
 reasons.
 
 Ctrl-C stops it.

@@ -127,6 +127,29 @@ user_id(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_saml_i
 	return u;
 }
 
+/* The IdP's group names through group_map (Entra ID sends object ids;
+ * Jira wants its group names); unmapped ones pass as they are. */
+static const char **
+mapped_groups(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_saml_attribute *g)
+{
+	const char **out = sg_arena_alloc(f->rc->arena, (g->nvalues + 1) * sizeof(*out));
+
+	for (size_t i = 0; i < g->nvalues; i++) {
+		size_t n = strlen(g->values[i]);
+
+		out[i] = g->values[i];
+		for (size_t m = 0; m < idp->group_map.count; m++) {
+			const char *e = idp->group_map.v[m];
+
+			if (strncmp(e, g->values[i], n) == 0 && e[n] == '=') {
+				out[i] = e + n + 1;
+				break;
+			}
+		}
+	}
+	return out;
+}
+
 /* What the session needs from a validated assertion; false when act holds
  * the error page. */
 static bool
@@ -151,7 +174,7 @@ session_from(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_s
 	}
 	s->display_name = first_value(id, &idp->name_attribute);
 	s->email = first_value(id, &idp->email_attribute);
-	s->groups = g ? g->values : NULL;
+	s->groups = g ? mapped_groups(f, idp, g) : NULL;
 	s->ngroups = g ? g->nvalues : 0;
 	s->protocol = SG_PROTO_SAML;
 	s->auth_time = id->authn_instant;

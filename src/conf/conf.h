@@ -147,6 +147,7 @@ struct sg_conf_idp {
 	struct sg_conf_list name_attribute; /* the first one present wins */
 	struct sg_conf_list email_attribute;
 	struct sg_conf_list groups_attribute;
+	struct sg_conf_list group_map; /* "IDP-GROUP=NAME" pairs, checked */
 	/* OpenID Connect */
 	struct sg_conf_url issuer;
 	const char *client_id;

@@ -166,6 +166,19 @@ check_saml_idp(struct conf_parser *p, struct sg_conf_idp *idp)
 		check_certificate(p, s, idp->certificate.v[i]);
 }
 
+/* group_map entries are IDP-GROUP=NAME, both sides non-empty. */
+static void
+check_group_map(struct conf_parser *p, const struct sg_conf_idp *idp)
+{
+	for (size_t i = 0; i < idp->group_map.count; i++) {
+		const char *e = idp->group_map.v[i], *eq = strchr(e, '=');
+
+		if (eq == NULL || eq == e || eq[1] == '\0' || strchr(eq + 1, '=') != NULL)
+			conf_error(p, sg_conf_line(&idp->s, "group_map"),
+			           "group_map: \"%s\" is not IDP-GROUP=NAME", e);
+	}
+}
+
 static void
 check_oidc_idp(struct conf_parser *p, struct sg_conf_idp *idp)
 {
@@ -424,9 +437,10 @@ conf_check(struct conf_parser *p)
 	for (size_t i = 0; i < c->idp_count; i++) {
 		if (!is_set(&c->idps[i]->s, SECT_IDP, "type"))
 			continue;
-		if (c->idps[i]->type == SG_IDP_SAML)
+		if (c->idps[i]->type == SG_IDP_SAML) {
 			check_saml_idp(p, c->idps[i]);
-		else if (c->idps[i]->type == SG_IDP_OIDC)
+			check_group_map(p, c->idps[i]);
+		} else if (c->idps[i]->type == SG_IDP_OIDC)
 			check_oidc_idp(p, c->idps[i]);
 		else if (!sg_conf_test_idp_allowed)
 			conf_error(p, sg_conf_line(&c->idps[i]->s, "type"),

@@ -139,6 +139,7 @@ const struct conf_directive conf_directives[] = {
 	{SECT_IDP, "name_attribute", T_LIST, IDP(name_attribute), "displayName http://schemas.microsoft.com/identity/claims/displayname cn", D_SAML | D_MULTI, 0, 0, NULL},
 	{SECT_IDP, "email_attribute", T_LIST, IDP(email_attribute), "mail email http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", D_SAML | D_MULTI, 0, 0, NULL},
 	{SECT_IDP, "groups_attribute", T_LIST, IDP(groups_attribute), "groups memberOf http://schemas.microsoft.com/ws/2008/06/identity/claims/groups", D_SAML | D_MULTI, 0, 0, NULL},
+	{SECT_IDP, "group_map", T_LIST, IDP(group_map), NULL, D_SAML | D_MULTI, 0, 0, NULL},
 	{SECT_IDP, "issuer", T_URL, IDP(issuer), NULL, D_OIDC, 0, 0, NULL},
 	{SECT_IDP, "client_id", T_STRING, IDP(client_id), NULL, D_OIDC, 0, 0, NULL},
 	{SECT_IDP, "client_secret", T_SECRET, IDP(client_secret), NULL, D_OIDC, 0, 0, NULL},

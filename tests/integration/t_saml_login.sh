@@ -81,15 +81,17 @@ ok "an IdP-initiated Response is refused where unsolicited logins are not allowe
 	sh -c "echo '$out' | grep -q '^400'"
 
 stop_ssogw TERM
-write_saml_conf "allow_unsolicited = yes"
-ok "ssogw starts with allow_unsolicited" start_ssogw "$WORK/s.conf"
+write_saml_conf "allow_unsolicited = yes
+group_map = jira-users=jira-software-users"
+ok "ssogw starts with allow_unsolicited and a group_map" start_ssogw "$WORK/s.conf"
 D=$WORK/dave.jar
 saml_idp_idp_initiated "$D" bob bobpw "$base/ssogw/saml/metadata" "/echo/from-tile" >/dev/null
 out=$(saml_idp_post_to_sp "$D")
 ok "an IdP-initiated login (the My Apps tile) goes to its RelayState path" \
 	sh -c "echo '$out' | grep -q '^303 $base/echo/from-tile\$'"
 ok "... and bob is signed in" \
-	test "$(curl -sk --max-time 10 -b "$D" -o /dev/null -w '%{http_code}' -H 'Accept: text/html' "$base/echo/x")" = 200
+	test "$(curl -sk --max-time 10 -b "$D" -o "$WORK/b" -w '%{http_code}' -H 'Accept: text/html' "$base/echo/x")" = 200
+ok "... with his IdP group renamed by group_map" grep -q '^X-Remote-Groups: jira-software-users' "$WORK/b"
 out=$(saml_idp_post_to_sp "$D")
 ok "the same unsolicited Response posted again is refused by the replay cache (403)" \
 	sh -c "echo '$out' | grep -q '^403'"

@@ -1690,6 +1690,19 @@ identity_directives(void **state)
 	sg_conf_unref(c);
 }
 
+/* group_map entries must be IDP-GROUP=NAME. */
+static void
+group_map_entries_are_pairs(void **state)
+{
+	(void)state;
+	EXPECT_ERRORS(SERVER APP "[idp i]\ntype = saml\nentity_id = x\nsso_url = https://i/\n"
+	                         "certificate = " IDP_CERT "\ngroup_map = a=b c=\n",
+	              "test.conf:*: group_map: \"c=\" is not IDP-GROUP=NAME");
+	EXPECT_ERRORS(SERVER APP "[idp i]\ntype = saml\nentity_id = x\nsso_url = https://i/\n"
+	                         "certificate = " IDP_CERT "\ngroup_map = =b\n",
+	              "test.conf:*: group_map: \"=b\" is not IDP-GROUP=NAME");
+}
+
 /* type = test exists only where a test build allowed it. */
 static void
 test_idp_type_needs_a_test_build(void **state)
@@ -1797,6 +1810,7 @@ main(void)
 		cmocka_unit_test(rules_attach_to_their_app),
 		cmocka_unit_test(identity_directives),
 		cmocka_unit_test(test_idp_type_needs_a_test_build),
+		cmocka_unit_test(group_map_entries_are_pairs),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
