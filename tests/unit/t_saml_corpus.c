@@ -1,6 +1,7 @@
 /*
  * t_saml_corpus.c - every SAML Response of the public python3-saml test
- * corpus (../shared/corpora/python3-saml, tests/data/responses/ and its
+ * corpus (a copy in tests/unit/data/corpora/python3-saml of the shared
+ * ../shared/corpora/python3-saml; tests/data/responses/ and its
  * invalids/) through sg_saml_validate_response, each with the trust its
  * README documents, asserting the README's expectation: the valid files
  * validate (with their NameID), the invalid ones are refused with the error
@@ -69,7 +70,7 @@
 #ifndef SG_SRCDIR
 #define SG_SRCDIR "."
 #endif
-#define CORPUS SG_SRCDIR "/../shared/corpora/python3-saml"
+#define CORPUS SG_SRCDIR "/tests/unit/data/corpora/python3-saml"
 #define RESPONSES "tests/data/responses"
 
 /* The README's recommended fixed clock. */
