@@ -8,12 +8,15 @@
  * session store, so that every gateway sharing it refuses a replay), and
  * maps the assertion onto the session's user, names and groups.
  *
- * The IdP is given explicitly (entity_id, sso_url, certificate); keys are
- * read per response, which is once per login.
+ * The IdP is given explicitly (entity_id, sso_url, certificate) or by its
+ * metadata file; both are read per use, which is once per login.  The SP's
+ * own metadata is served at <prefix>saml/metadata.
  */
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pipeline_int.h"
@@ -22,12 +25,79 @@
 /* A posted Response may be large (many groups, encrypted): bounded. */
 #define ACS_BODY_MAX (512 * 1024)
 
-/* The SP's entity ID and ACS URL for this request's app. */
+/* The URL of the gateway's endpoint sub on app: entity ID, ACS... */
+static const char *
+sp_url_of(const struct sg_conf *c, const struct sg_conf_app *app, const char *sub,
+          struct sg_arena *a)
+{
+	size_t n = strlen(app->url.text);
+
+	if (n > 0 && app->url.text[n - 1] == '/')
+		n--;
+	return sg_arena_printf(a, "%.*s%s%s", (int)n, app->url.text, c->server.prefix, sub);
+}
+
 static const char *
 sp_url(struct sg_flow *f, const char *sub)
 {
-	return flow_app_url(f,
-	                    sg_arena_printf(f->rc->arena, "%s%s", f->rc->conf->server.prefix, sub));
+	return sp_url_of(f->rc->conf, f->r.app, sub, f->rc->arena);
+}
+
+/* The IdP as this login sees it: from the [idp] section's own values, or
+ * from its metadata file. */
+struct idp_view {
+	const char *entity_id;
+	const char *sso_url;
+	struct sg_saml_keys *keys; /* one reference, the caller's */
+};
+
+/* Fills v for idp; false when act holds the error page. */
+static bool
+idp_view(struct sg_flow *f, const struct sg_conf_idp *idp, bool want_keys, struct idp_view *v)
+{
+	struct sg_errlist errs = { 0 };
+	struct sg_saml_idp_metadata md;
+	struct sg_err err = { 0 };
+	size_t len;
+	char *xml;
+
+	memset(v, 0, sizeof(*v));
+	if (idp->entity_id != NULL && idp->sso_url.text != NULL && idp->certificate.count > 0) {
+		v->entity_id = idp->entity_id;
+		v->sso_url = idp->sso_url.text;
+		if (want_keys)
+			v->keys = sg_saml_keys_from_cert_files(idp->certificate.v,
+			                                       idp->certificate.count, &errs);
+	} else if (idp->metadata_file != NULL) {
+		xml = sg_read_file(idp->metadata_file, 4 * 1024 * 1024, &len);
+		if (xml == NULL || sg_saml_idp_metadata_parse(xml, len, idp->entity_id,
+		                                              f->rc->arena, &md, &err) == -1) {
+			sg_log_error("[idp %s]: metadata %s: %s", idp->s.name, idp->metadata_file,
+			             xml ? err.detail : "cannot be read");
+			free(xml);
+			flow_respond_error(f, 503,
+			                   "The identity provider's metadata cannot be used.");
+			return false;
+		}
+		free(xml);
+		v->entity_id = md.entity_id;
+		v->sso_url = md.sso_redirect_url;
+		if (want_keys)
+			v->keys = sg_saml_keys_from_cert_pems(md.signing_certs, md.ncerts, &errs);
+	} else {
+		flow_respond_error(f, 503,
+		                   "Sign-in needs the identity provider's entity_id, sso_url and "
+		                   "certificate, or its metadata_file, in the configuration.");
+		return false;
+	}
+	for (size_t i = 0; i < errs.count; i++)
+		sg_log_error("[idp %s]: %s", idp->s.name, errs.msg[i]);
+	sg_errlist_clear(&errs);
+	if (want_keys && v->keys == NULL) {
+		flow_respond_error(f, 503, "The identity provider's certificate cannot be read.");
+		return false;
+	}
+	return true;
 }
 
 /* The SP's key set for signing requests and decrypting, or NULL. */
@@ -54,22 +124,19 @@ saml_start(struct sg_flow *f, const struct sg_conf_idp *idp, struct sg_login_sta
 	struct sg_saml_authn_request r = { 0 };
 	struct sg_saml_keys *key = NULL;
 	struct sg_err err = { 0 };
+	struct idp_view v;
 	const char *id, *url;
 	int rc;
 
-	if (idp->sso_url.text == NULL || idp->entity_id == NULL) {
-		flow_respond_error(f, 503,
-		                   "Sign-in needs the identity provider's entity_id, sso_url and "
-		                   "certificate in the configuration.");
+	if (!idp_view(f, idp, false, &v))
 		return NULL;
-	}
 	if (idp->sign_requests && (key = sp_keys(f)) == NULL) {
 		flow_respond_error(f, 500, "The gateway's SAML key cannot be read.");
 		return NULL;
 	}
 	r.sp_entity_id = sp_url(f, "saml/metadata");
 	r.acs_url = sp_url(f, "saml/acs");
-	r.idp_sso_url = idp->sso_url.text;
+	r.idp_sso_url = v.sso_url;
 	r.name_id_format = idp->name_id_format;
 	r.force_authn = ls->force_authn;
 	r.relay_state = ref;
@@ -256,9 +323,10 @@ on_acs_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
 	const char *relay = sg_http_form_get(form, body->len, "RelayState", f->rc->arena);
 	struct acs *x = sg_arena_alloc(f->rc->arena, sizeof(*x));
 	struct sg_saml_trust t = { 0 };
-	struct sg_errlist errs = { 0 };
 	struct sg_err err = { 0 };
+	struct idp_view v;
 	uint8_t mark[SG_SHA256_LEN];
+	const char *k;
 	int rc;
 
 	memset(x, 0, sizeof(*x));
@@ -268,11 +336,10 @@ on_acs_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
 		flow_respond_error(f, 400, "The sign-in response is missing or too large.");
 		return;
 	}
-	if (!acs_login_state(x, relay))
+	if (!acs_login_state(x, relay) || !idp_view(f, idp, true, &v))
 		return;
-	t.idp_entity_id = idp->entity_id;
-	t.idp_keys =
-	    sg_saml_keys_from_cert_files(idp->certificate.v, idp->certificate.count, &errs);
+	t.idp_entity_id = v.entity_id;
+	t.idp_keys = v.keys;
 	t.sp_keys = sp_keys(f);
 	t.sp_entity_id = sp_url(f, "saml/metadata");
 	t.acs_url = sp_url(f, "saml/acs");
@@ -282,39 +349,91 @@ on_acs_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
 	t.in_response_to = x->ref ? x->ls.request_id : NULL;
 	t.allow_unsolicited = x->ref == NULL;
 	t.max_size = ACS_BODY_MAX;
-	for (size_t i = 0; i < errs.count; i++)
-		sg_log_error("[idp %s]: %s", idp->s.name, errs.msg[i]);
-	sg_errlist_clear(&errs);
-	rc = t.idp_keys == NULL ? -1
-	                        : sg_saml_validate_response(resp, strlen(resp), &t, f->now,
-	                                                    f->rc->arena, &x->id, &err, NULL, NULL);
-	sg_saml_keys_unref((struct sg_saml_keys *)t.idp_keys);
+	rc = sg_saml_validate_response(resp, strlen(resp), &t, f->now, f->rc->arena, &x->id, &err,
+	                               NULL, NULL);
+	sg_saml_keys_unref(v.keys);
 	sg_saml_keys_unref((struct sg_saml_keys *)t.sp_keys);
 	if (rc == -1) {
 		sg_log_warn("%s: [idp %s] sign-in response refused: %s", f->rc->client.addr,
-		            idp->s.name, t.idp_keys ? err.detail : "no IdP certificate");
-		flow_respond_error(
-		    f, 403,
-		    sg_arena_printf(f->rc->arena, "The sign-in response could not be verified: %s",
-		                    t.idp_keys ? err.detail : "the IdP's certificate is missing"));
+		            idp->s.name, err.detail);
+		flow_respond_error(f, 403,
+		                   sg_arena_printf(f->rc->arena,
+		                                   "The sign-in response could not be verified: %s",
+		                                   err.detail));
 		return;
 	}
 	/* The replay cache, keyed by IdP and assertion ID, until the assertion
 	 * could no longer be used anyway. */
-	{
-		const char *k =
-		    sg_arena_printf(f->rc->arena, "saml\n%s\n%s", idp->s.name, x->id.assertion_id);
-
-		sg_sha256(k, strlen(k), mark);
-	}
+	k = sg_arena_printf(f->rc->arena, "saml\n%s\n%s", idp->s.name, x->id.assertion_id);
+	sg_sha256(k, strlen(k), mark);
 	flow_wait(f);
 	sg_store_mark_once(pipeline.store, &f->link, mark, f->now,
 	                   x->id.assertion_expires + t.clock_skew, on_replay_mark, x);
 }
 
+/* The SP's metadata, for IdPs that import it (Entra ID, Keycloak). */
+static void
+sp_metadata(struct sg_flow *f)
+{
+	const struct sg_conf_app *app = f->r.app;
+	struct sg_saml_sp_info sp = { 0 };
+	struct sg_buf doc = { 0 };
+	char *pem = NULL;
+	size_t len;
+
+	if (app->sp_certificate != NULL &&
+	    (pem = sg_read_file(app->sp_certificate, 64 * 1024, &len)) == NULL) {
+		sg_log_error("[app %s]: cannot read sp_certificate %s", app->s.name,
+		             app->sp_certificate);
+		flow_respond_error(f, 500, "The service provider's certificate cannot be read.");
+		return;
+	}
+	sp.entity_id = sp_url(f, "saml/metadata");
+	sp.acs_url = sp_url(f, "saml/acs");
+	sp.cert_pem = pem;
+	sp.want_assertions_signed = true;
+	sp.authn_requests_signed = app->idp != NULL && app->idp->sign_requests;
+	sg_saml_sp_metadata(&sp, &doc);
+	free(pem);
+	flow_respond_body(f, 200, "application/samlmetadata+xml", &doc);
+}
+
+int
+sg_pipeline_sp_info(const struct sg_conf *c, const char *name, FILE *out)
+{
+	const struct sg_conf_app *app = NULL;
+	struct sg_arena *a;
+
+	for (size_t i = 0; i < c->app_count; i++)
+		if (strcmp(c->apps[i]->s.name, name) == 0)
+			app = c->apps[i];
+	if (app == NULL)
+		return -1;
+	a = sg_arena_new();
+	fprintf(out,
+	        "[app %s] as a SAML 2.0 service provider; enter these at the IdP:\n"
+	        "  Identifier (Entity ID)   %s\n"
+	        "  Reply URL (ACS, POST)    %s\n"
+	        "  Sign-on URL              %s\n"
+	        "  Logout URL               %s   (single logout is not served yet)\n"
+	        "  SP metadata URL          %s\n",
+	        app->s.name, sp_url_of(c, app, "saml/metadata", a),
+	        sp_url_of(c, app, "saml/acs", a), app->url.text, sp_url_of(c, app, "saml/slo", a),
+	        sp_url_of(c, app, "saml/metadata", a));
+	sg_arena_free(a);
+	return 0;
+}
+
 static bool
 saml_endpoint(struct sg_flow *f, const char *sub)
 {
+	if (strcmp(sub, "saml/metadata") == 0) {
+		if (strcmp(f->req->method, "GET") == 0 || strcmp(f->req->method, "HEAD") == 0)
+			sp_metadata(f);
+		else
+			flow_respond_error(f, 405, "The SAML metadata is read with GET.");
+		return true;
+	}
 	if (strcmp(sub, "saml/acs") != 0)
 		return false;
 	if (strcmp(f->req->method, "POST") != 0) {

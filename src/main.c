@@ -48,6 +48,7 @@ struct options {
 	bool foreground;
 	bool debug;
 	bool test_only;
+	const char *sp_info; /* --sp-info APP */
 };
 
 struct daemon {
@@ -71,13 +72,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: ssogw [-c FILE] [-f] [-d] [-t] [-V] [-h]\n"
+	        "usage: ssogw [-c FILE] [-f] [-d] [-t] [-V] [-h] [--sp-info APP]\n"
 	        "  -c FILE  configuration file (default %s)\n"
 	        "  -f       stay in the foreground and log to stderr\n"
 	        "  -d       debug logging\n"
 	        "  -t       test the configuration and exit (0 if it is OK, 1 if not)\n"
 	        "  -V       print the version and the library versions, and exit\n"
-	        "  -h       print this help and exit\n",
+	        "  -h       print this help and exit\n"
+	        "  --sp-info APP  print what to enter at the SAML IdP for [app APP]\n",
 	        DEFAULT_CONF);
 }
 
@@ -100,9 +102,17 @@ parse_options(int argc, char **argv, struct options *o)
 {
 	int ch;
 
+	static const struct option longs[] = { { "sp-info", required_argument, NULL, 'S' },
+		                               { "help", no_argument, NULL, 'h' },
+		                               { "version", no_argument, NULL, 'V' },
+		                               { NULL, 0, NULL, 0 } };
+
 	o->conf_path = DEFAULT_CONF;
-	while ((ch = getopt(argc, argv, "c:fdtVh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fdtVh", longs, NULL)) != -1) {
 		switch (ch) {
+		case 'S':
+			o->sp_info = optarg;
+			break;
 		case 'c':
 			o->conf_path = optarg;
 			break;
@@ -177,6 +187,29 @@ test_config(const char *path)
 	printf("ssogw: configuration file %s is OK\n", path);
 	sg_conf_unref(c);
 	return 0;
+}
+
+/* `ssogw --sp-info APP`: what an admin enters at the SAML IdP. */
+static int
+sp_info(const char *path, const char *app)
+{
+	struct sg_errlist errs = { 0 };
+	struct sg_conf *c = sg_conf_load(path, &errs);
+	int rc = 1;
+
+	for (size_t i = 0; i < errs.count; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	sg_errlist_clear(&errs);
+	if (c == NULL) {
+		fprintf(stderr, "ssogw: configuration file %s has errors\n", path);
+		return 1;
+	}
+	if (sg_pipeline_sp_info(c, app, stdout) == 0)
+		rc = 0;
+	else
+		fprintf(stderr, "ssogw: no section [app %s] in %s\n", app, path);
+	sg_conf_unref(c);
+	return rc;
 }
 
 /* Applies the log settings of c (and -d) to the logger. */
@@ -531,6 +564,8 @@ main(int argc, char **argv)
 	parse_options(argc, argv, &d.opt);
 	if (d.opt.test_only)
 		return test_config(d.opt.conf_path);
+	if (d.opt.sp_info != NULL)
+		return sp_info(d.opt.conf_path, d.opt.sp_info);
 	if (d.opt.debug)
 		sg_log_set_level(SG_LOG_DEBUG);
 	signal(SIGPIPE, SIG_IGN);

@@ -4,6 +4,8 @@
 #ifndef SG_PIPELINE_H
 #define SG_PIPELINE_H
 
+#include <stdio.h>
+
 #include "net.h"
 
 /* The hooks that route, authorize and rewrite every request and response. */
@@ -22,6 +24,10 @@ int sg_pipeline_check(const struct sg_conf *c, struct sg_errlist *errs);
 void sg_pipeline_reload(const struct sg_conf *old, const struct sg_conf *c);
 /* Housekeeping every few seconds (the memory store's sweep). */
 void sg_pipeline_tick(void);
+/* Prints the SAML SP's values for [app name] (entity ID, ACS, sign-on,
+ * logout and metadata URLs) as an admin enters them at the IdP.  0, or -1
+ * when there is no such app. */
+int sg_pipeline_sp_info(const struct sg_conf *c, const char *name, FILE *out);
 /* At exit, once the workers have stopped: writes the state file. */
 void sg_pipeline_shutdown(const struct sg_conf *c);
 

@@ -117,6 +117,47 @@ int sg_saml_validate_response(const char *b64, size_t len, const struct sg_saml_
                               int64_t now, struct sg_arena *a, struct sg_saml_identity *out,
                               struct sg_err *err, sg_saml_check_cb check, void *check_arg);
 
+/* ---- metadata (SAML metadata 2.0) ---- */
+
+/* What an IdP's metadata says (strings in the caller's arena). */
+struct sg_saml_idp_metadata {
+	const char *entity_id;
+	const char *sso_redirect_url; /* SingleSignOnService, HTTP-Redirect binding */
+	const char *slo_redirect_url; /* SingleLogoutService, HTTP-Redirect; NULL: none */
+	const char **signing_certs;   /* PEM text of every signing certificate */
+	size_t ncerts;
+	int64_t valid_until; /* validUntil, or 0 when absent */
+};
+
+/*
+ * Reads IdP metadata: an EntityDescriptor with an IDPSSODescriptor (or an
+ * EntitiesDescriptor holding exactly one such entity, or the one whose
+ * entityID is want_entity_id when not NULL), as Keycloak, Entra ID
+ * (federationmetadata.xml) and ADFS publish it.  The same hardened parser
+ * as responses (no DTD, no network, bounded).  Signing certificates are the
+ * KeyDescriptors with use="signing" or no use.  0, or -1 with err.
+ */
+int sg_saml_idp_metadata_parse(const char *xml, size_t len, const char *want_entity_id,
+                               struct sg_arena *a, struct sg_saml_idp_metadata *out,
+                               struct sg_err *err);
+/* An IdP key set from the PEM texts (as the metadata gives them). */
+struct sg_saml_keys *sg_saml_keys_from_cert_pems(const char *const *pems, size_t n,
+                                                 struct sg_errlist *errs);
+
+/* What the SP publishes. */
+struct sg_saml_sp_info {
+	const char *entity_id;
+	const char *acs_url;  /* HTTP-POST */
+	const char *slo_url;  /* HTTP-Redirect and HTTP-POST */
+	const char *cert_pem; /* PEM text of the SP certificate, or NULL */
+	bool want_assertions_signed;
+	bool authn_requests_signed;
+};
+/* The SP's metadata document (an EntityDescriptor with an SPSSODescriptor:
+ * ACS, SLO, KeyDescriptors for signing and encryption when a certificate
+ * is given), appended to out. */
+void sg_saml_sp_metadata(const struct sg_saml_sp_info *sp, struct sg_buf *out);
+
 /* ---- the SP's requests (SAML core 3.4, bindings 3.4 HTTP-Redirect) ---- */
 
 struct sg_saml_authn_request {

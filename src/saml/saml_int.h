@@ -23,6 +23,7 @@
 #define SG_SAML_NS_ASSERTION "urn:oasis:names:tc:SAML:2.0:assertion"
 #define SG_SAML_NS_DSIG "http://www.w3.org/2000/09/xmldsig#"
 #define SG_SAML_NS_XENC "http://www.w3.org/2001/04/xmlenc#"
+#define SG_SAML_NS_METADATA "urn:oasis:names:tc:SAML:2.0:metadata"
 
 /* Bounds on untrusted XML (besides trust->max_size on its bytes). */
 #define SG_SAML_MAX_DEPTH 64
@@ -73,6 +74,11 @@ int saml_fail(struct saml_ctx *c, const char *check, int code, const char *fmt, 
 /* The private key of an SP key set (sg_saml_keys_from_key_file), borrowed
  * from the set (valid while it is referenced); NULL if it holds none. */
 EVP_PKEY *saml_keys_private(const struct sg_saml_keys *k);
+/* Adds to k the public key of every certificate in the PEM text (len
+ * bytes); what names the text in errs.  -1 if it holds none, or one whose
+ * key xmlsec cannot use. */
+int saml_keys_add_pem(struct sg_saml_keys *k, const char *pem, size_t len, const char *what,
+                      struct sg_errlist *errs);
 
 /* saml_parse.c */
 /* Decodes base64 (white space skipped, padding strict) into out, at most max
@@ -108,5 +114,9 @@ int saml_verify(struct saml_ctx *c, xmlNodePtr el, xmlNodePtr sig);
 /* Decrypts the EncryptedAssertion enc with the SP key and replaces it in
  * the tree with the Assertion it holds (*out). */
 int saml_decrypt(struct saml_ctx *c, xmlNodePtr enc, xmlNodePtr *out);
+
+/* saml_parse.c: s XML-escaped for text and quoted attributes; -1 when a
+ * control character had to be left out. */
+int saml_xml_escape(struct sg_buf *out, const char *s);
 
 #endif

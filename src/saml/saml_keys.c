@@ -1,8 +1,9 @@
 /*
  * saml_keys.c - key sets for the SAML module: the IdP's signing keys, taken
- * from the certificates in PEM files (every certificate of every file, so
- * that an IdP's key rollover is two certificates side by side), and the SP's
- * own private key for decryption, checked against its certificate.
+ * from the certificates in PEM files or PEM texts (those of IdP metadata;
+ * every certificate of every file, so that an IdP's key rollover is two
+ * certificates side by side), and the SP's own private key for decryption,
+ * checked against its certificate.
  *
  * Only the public key of an IdP certificate is used: trust comes from our
  * configuration (metadata or files), not from a certificate chain, and
@@ -13,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,21 +71,19 @@ saml_keys_add(struct sg_saml_keys *k, xmlSecKeyPtr key)
 	k->keys[k->n++] = key;
 }
 
-/* Adds the public key of every certificate in the PEM file path. */
-static int
-saml_keys_load_certs(struct sg_saml_keys *k, const char *path, struct sg_errlist *errs)
+int
+saml_keys_add_pem(struct sg_saml_keys *k, const char *pem, size_t len, const char *what,
+                  struct sg_errlist *errs)
 {
-	char *pem;
-	size_t len, found = 0;
+	size_t found = 0;
 	BIO *bio;
 	X509 *x;
 	EVP_PKEY *pk;
 	xmlSecKeyPtr key;
 	int rc = -1;
 
-	pem = sg_read_file(path, SAML_PEM_MAX, &len);
-	if (pem == NULL) {
-		sg_errlist_add(errs, "%s: %s", path, strerror(errno));
+	if (len > SAML_PEM_MAX) {
+		sg_errlist_add(errs, "%s: the PEM text is too large", what);
 		return -1;
 	}
 	bio = BIO_new_mem_buf(pem, (int)len);
@@ -95,14 +95,14 @@ saml_keys_load_certs(struct sg_saml_keys *k, const char *path, struct sg_errlist
 		key = pk != NULL ? saml_key_from_evp(pk) : NULL;
 		if (key == NULL) {
 			sg_errlist_add(errs, "%s: a certificate's key is not usable for signatures",
-			               path);
+			               what);
 			goto out;
 		}
 		saml_keys_add(k, key);
 		found++;
 	}
 	if (found == 0) {
-		sg_errlist_add(errs, "%s: no PEM certificate in the file", path);
+		sg_errlist_add(errs, "%s: no PEM certificate in it", what);
 		goto out;
 	}
 	rc = 0;
@@ -110,30 +110,83 @@ out:
 	/* The loop ends on "no start line": not an error worth keeping. */
 	ERR_clear_error();
 	BIO_free(bio);
+	return rc;
+}
+
+/* Adds the public key of every certificate in the PEM file path. */
+static int
+saml_keys_load_certs(struct sg_saml_keys *k, const char *path, struct sg_errlist *errs)
+{
+	char *pem;
+	size_t len;
+	int rc;
+
+	pem = sg_read_file(path, SAML_PEM_MAX, &len);
+	if (pem == NULL) {
+		sg_errlist_add(errs, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = saml_keys_add_pem(k, pem, len, path, errs);
 	free(pem);
 	return rc;
+}
+
+/* A new, empty set with one reference. */
+static struct sg_saml_keys *
+saml_keys_new(void)
+{
+	struct sg_saml_keys *k;
+
+	k = sg_xcalloc(1, sizeof(*k));
+	k->refs = 1;
+	return k;
+}
+
+/* k, or NULL (k released) when it holds no key. */
+static struct sg_saml_keys *
+saml_keys_nonempty(struct sg_saml_keys *k, struct sg_errlist *errs)
+{
+	if (k->n != 0)
+		return k;
+	sg_errlist_add(errs, "saml: no IdP certificate given");
+	sg_saml_keys_unref(k);
+	return NULL;
 }
 
 struct sg_saml_keys *
 sg_saml_keys_from_cert_files(const char *const *paths, size_t n, struct sg_errlist *errs)
 {
-	struct sg_saml_keys *k;
+	struct sg_saml_keys *k = saml_keys_new();
 	size_t i;
 
-	k = sg_xcalloc(1, sizeof(*k));
-	k->refs = 1;
 	for (i = 0; i < n; i++) {
 		if (saml_keys_load_certs(k, paths[i], errs) < 0) {
 			sg_saml_keys_unref(k);
 			return NULL;
 		}
 	}
-	if (k->n == 0) {
-		sg_errlist_add(errs, "saml: no IdP certificate given");
-		sg_saml_keys_unref(k);
-		return NULL;
+	return saml_keys_nonempty(k, errs);
+}
+
+/* The IdP set from PEM texts, e.g. sg_saml_idp_metadata's signing_certs. */
+struct sg_saml_keys *
+sg_saml_keys_from_cert_pems(const char *const *pems, size_t n, struct sg_errlist *errs)
+{
+	struct sg_saml_keys *k = saml_keys_new();
+	char what[48];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "saml: IdP certificate %zu", i + 1);
+		if (pems[i] == NULL ||
+		    saml_keys_add_pem(k, pems[i], strlen(pems[i]), what, errs) < 0) {
+			if (pems[i] == NULL)
+				sg_errlist_add(errs, "%s: missing", what);
+			sg_saml_keys_unref(k);
+			return NULL;
+		}
 	}
-	return k;
+	return saml_keys_nonempty(k, errs);
 }
 
 /* Reads a PEM private key (not encrypted); NULL with errs. */
@@ -215,8 +268,7 @@ sg_saml_keys_from_key_file(const char *key_path, const char *cert_path, struct s
 		sg_errlist_add(errs, "%s: the key cannot be used by xmlsec", key_path);
 		return NULL;
 	}
-	k = sg_xcalloc(1, sizeof(*k));
-	k->refs = 1;
+	k = saml_keys_new();
 	saml_keys_add(k, key);
 	return k;
 }

@@ -389,3 +389,49 @@ saml_text(struct saml_ctx *c, xmlNodePtr n)
 	sg_buf_free(&b);
 	return s;
 }
+
+/*
+ * Appends s XML-escaped so that it is safe both as element text and inside
+ * a double- or single-quoted attribute (XML 1.0 2.4, 3.3.3: tab, CR and LF
+ * as character references so attribute normalization keeps them).  Another
+ * control character, which XML 1.0 cannot carry at all, is left out, and
+ * the result is -1 so that a caller can refuse the value instead.
+ */
+int
+saml_xml_escape(struct sg_buf *out, const char *s)
+{
+	int rc = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		switch (ch) {
+		case '&':
+			sg_buf_puts(out, "&amp;");
+			break;
+		case '<':
+			sg_buf_puts(out, "&lt;");
+			break;
+		case '>':
+			sg_buf_puts(out, "&gt;");
+			break;
+		case '"':
+			sg_buf_puts(out, "&quot;");
+			break;
+		case '\'':
+			sg_buf_puts(out, "&apos;");
+			break;
+		case '\t':
+		case '\n':
+		case '\r':
+			sg_buf_printf(out, "&#%u;", ch);
+			break;
+		default:
+			if (ch < 0x20)
+				rc = -1;
+			else
+				sg_buf_append(out, s, 1);
+		}
+	}
+	return rc;
+}

@@ -140,48 +140,6 @@ saml_url_encode(const char *s, size_t n, struct sg_buf *out)
 	}
 }
 
-/*
- * Appends s XML-escaped so that it is safe both as element text and inside
- * a double- or single-quoted attribute (XML 1.0 2.4, 3.3.3: tab, CR and LF
- * as character references so attribute normalization keeps them).  -1 on
- * another control character, which XML 1.0 cannot carry at all.
- */
-static int
-saml_xml_escape(struct sg_buf *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		switch (ch) {
-		case '&':
-			sg_buf_puts(out, "&amp;");
-			break;
-		case '<':
-			sg_buf_puts(out, "&lt;");
-			break;
-		case '>':
-			sg_buf_puts(out, "&gt;");
-			break;
-		case '"':
-			sg_buf_puts(out, "&quot;");
-			break;
-		case '\'':
-			sg_buf_puts(out, "&apos;");
-			break;
-		case '\t':
-		case '\n':
-		case '\r':
-			sg_buf_printf(out, "&#%u;", ch);
-			break;
-		default:
-			if (ch < 0x20)
-				return -1;
-			sg_buf_append(out, s, 1);
-		}
-	}
-	return 0;
-}
-
 /* Appends ` name="value"` with value escaped; -1 as saml_xml_escape. */
 static int
 saml_xml_attr(struct sg_buf *out, const char *name, const char *value)

@@ -20,7 +20,10 @@ iport=$(free_port)
 ok "the IdP starts" start_saml_idp "$iport" "$base/ssogw/saml/metadata" "$base/ssogw/saml/acs" \
 	"$base/ssogw/saml/slo"
 make_cert
-write_saml_conf() { # EXTRA-IDP-LINES
+write_saml_conf() { # EXTRA-IDP-LINES [IDP-LINES]
+	idp_lines=${2:-"entity_id = $SAML_IDP_ENTITY_ID
+sso_url = $SAML_IDP_SSO_URL
+certificate = $SAML_IDP_CERT_PEM"}
 	cat >"$WORK/s.conf" <<EOC
 [server]
 listen = 127.0.0.1:$port
@@ -40,15 +43,23 @@ allow_groups = jira-administrators
 
 [idp corp]
 type = saml
-entity_id = $SAML_IDP_ENTITY_ID
-sso_url = $SAML_IDP_SSO_URL
-certificate = $SAML_IDP_CERT_PEM
+$idp_lines
 user_attribute = uid
 ${1:-}
 EOC
 }
 write_saml_conf
 ok "ssogw starts" start_ssogw "$WORK/s.conf"
+
+"$SSOGW" -c "$WORK/s.conf" --sp-info jira >"$WORK/spinfo" 2>&1
+ok "--sp-info prints the Entity ID an admin enters at the IdP" \
+	grep -q "Identifier (Entity ID) *$base/ssogw/saml/metadata" "$WORK/spinfo"
+ok "... and the Reply URL (ACS)" grep -q "Reply URL (ACS, POST) *$base/ssogw/saml/acs" "$WORK/spinfo"
+ok "--sp-info for an unknown app fails" sh -c "! '$SSOGW' -c '$WORK/s.conf' --sp-info nope >/dev/null 2>&1"
+ok "the SP metadata is served at the entity ID" \
+	sh -c "curl -sk --max-time 10 '$base/ssogw/saml/metadata' | grep -q 'entityID=\"$base/ssogw/saml/metadata\"'"
+ok "... naming the ACS" \
+	sh -c "curl -sk --max-time 10 '$base/ssogw/saml/metadata' | grep -q 'Location=\"$base/ssogw/saml/acs\"'"
 
 A=$WORK/alice.jar
 out=$(saml_idp_login "$A" "$base/echo/browse/X-1" alice alicepw)
@@ -80,6 +91,13 @@ out=$(saml_idp_post_to_sp "$C")
 ok "an IdP-initiated Response is refused where unsolicited logins are not allowed (400)" \
 	sh -c "echo '$out' | grep -q '^400'"
 
+stop_ssogw TERM
+curl -s --max-time 10 -o "$WORK/idp-metadata.xml" "$SAML_IDP_METADATA_URL"
+write_saml_conf "" "metadata_file = $WORK/idp-metadata.xml"
+ok "ssogw starts with the IdP's metadata file instead of its values" start_ssogw "$WORK/s.conf"
+M=$WORK/meta.jar
+out=$(saml_idp_login "$M" "$base/echo/browse/M-1" alice alicepw)
+ok "a login works with the IdP read from its metadata" sh -c "echo '$out' | grep -q '^303 $base/echo/browse/M-1\$'"
 stop_ssogw TERM
 write_saml_conf "allow_unsolicited = yes
 group_map = jira-users=jira-software-users"
