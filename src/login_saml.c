@@ -51,9 +51,10 @@ struct idp_view {
 	struct sg_saml_keys *keys; /* one reference, the caller's */
 };
 
-/* Fills v for idp; false when act holds the error page. */
-static bool
-idp_view(struct sg_flow *f, const struct sg_conf_idp *idp, bool want_keys, struct idp_view *v)
+/* Fills v for idp (strings in a); NULL, or why the IdP cannot be used
+ * (logged already). */
+static const char *
+idp_resolve(const struct sg_conf_idp *idp, bool want_keys, struct sg_arena *a, struct idp_view *v)
 {
 	struct sg_errlist errs = { 0 };
 	struct sg_saml_idp_metadata md;
@@ -70,14 +71,12 @@ idp_view(struct sg_flow *f, const struct sg_conf_idp *idp, bool want_keys, struc
 			                                       idp->certificate.count, &errs);
 	} else if (idp->metadata_file != NULL) {
 		xml = sg_read_file(idp->metadata_file, 4 * 1024 * 1024, &len);
-		if (xml == NULL || sg_saml_idp_metadata_parse(xml, len, idp->entity_id,
-		                                              f->rc->arena, &md, &err) == -1) {
+		if (xml == NULL ||
+		    sg_saml_idp_metadata_parse(xml, len, idp->entity_id, a, &md, &err) == -1) {
 			sg_log_error("[idp %s]: metadata %s: %s", idp->s.name, idp->metadata_file,
 			             xml ? err.detail : "cannot be read");
 			free(xml);
-			flow_respond_error(f, 503,
-			                   "The identity provider's metadata cannot be used.");
-			return false;
+			return "The identity provider's metadata cannot be used.";
 		}
 		free(xml);
 		v->entity_id = md.entity_id;
@@ -85,26 +84,32 @@ idp_view(struct sg_flow *f, const struct sg_conf_idp *idp, bool want_keys, struc
 		if (want_keys)
 			v->keys = sg_saml_keys_from_cert_pems(md.signing_certs, md.ncerts, &errs);
 	} else {
-		flow_respond_error(f, 503,
-		                   "Sign-in needs the identity provider's entity_id, sso_url and "
-		                   "certificate, or its metadata_file, in the configuration.");
-		return false;
+		return "Sign-in needs the identity provider's entity_id, sso_url and certificate, "
+		       "or its metadata_file, in the configuration.";
 	}
 	for (size_t i = 0; i < errs.count; i++)
 		sg_log_error("[idp %s]: %s", idp->s.name, errs.msg[i]);
 	sg_errlist_clear(&errs);
-	if (want_keys && v->keys == NULL) {
-		flow_respond_error(f, 503, "The identity provider's certificate cannot be read.");
-		return false;
-	}
-	return true;
+	if (want_keys && v->keys == NULL)
+		return "The identity provider's certificate cannot be read.";
+	return NULL;
+}
+
+/* Fills v for idp; false when act holds the error page. */
+static bool
+idp_view(struct sg_flow *f, const struct sg_conf_idp *idp, bool want_keys, struct idp_view *v)
+{
+	const char *why = idp_resolve(idp, want_keys, f->rc->arena, v);
+
+	if (why != NULL)
+		flow_respond_error(f, 503, why);
+	return why == NULL;
 }
 
 /* The SP's key set for signing requests and decrypting, or NULL. */
 static struct sg_saml_keys *
-sp_keys(struct sg_flow *f)
+sp_keys_of(const struct sg_conf_app *app)
 {
-	const struct sg_conf_app *app = f->r.app;
 	struct sg_errlist errs = { 0 };
 	struct sg_saml_keys *k;
 
@@ -115,6 +120,12 @@ sp_keys(struct sg_flow *f)
 		sg_log_error("[app %s]: %s", app->s.name, errs.msg[i]);
 	sg_errlist_clear(&errs);
 	return k;
+}
+
+static struct sg_saml_keys *
+sp_keys(struct sg_flow *f)
+{
+	return sp_keys_of(f->r.app);
 }
 
 static const char *
@@ -176,7 +187,7 @@ first_value(const struct sg_saml_identity *id, const struct sg_conf_list *names)
 /* The user id per user_attribute, lowercase_user and strip_domain; NULL
  * when the attribute is missing. */
 static char *
-user_id(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_saml_identity *id)
+user_id(struct sg_arena *a, const struct sg_conf_idp *idp, const struct sg_saml_identity *id)
 {
 	const char *name = idp->user_attribute;
 	struct sg_conf_list one = { &name, 1 };
@@ -185,7 +196,7 @@ user_id(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_saml_i
 
 	if (v == NULL)
 		return NULL;
-	u = sg_arena_strdup(f->rc->arena, v);
+	u = sg_arena_strdup(a, v);
 	if (idp->strip_domain && (at = strchr(u, '@')) != NULL)
 		*at = '\0';
 	if (idp->lowercase_user)
@@ -197,9 +208,9 @@ user_id(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_saml_i
 /* The IdP's group names through group_map (Entra ID sends object ids;
  * Jira wants its group names); unmapped ones pass as they are. */
 static const char **
-mapped_groups(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_saml_attribute *g)
+mapped_groups(struct sg_arena *a, const struct sg_conf_idp *idp, const struct sg_saml_attribute *g)
 {
-	const char **out = sg_arena_alloc(f->rc->arena, (g->nvalues + 1) * sizeof(*out));
+	const char **out = sg_arena_alloc(a, (g->nvalues + 1) * sizeof(*out));
 
 	for (size_t i = 0; i < g->nvalues; i++) {
 		size_t n = strlen(g->values[i]);
@@ -217,38 +228,44 @@ mapped_groups(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_
 	return out;
 }
 
-/* What the session needs from a validated assertion; false when act holds
- * the error page. */
+/* The session's identity from a validated assertion (strings in a);
+ * false when the user id's attribute is missing. */
 static bool
-session_from(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_saml_identity *id,
+map_identity(struct sg_arena *a, const struct sg_conf_idp *idp, const struct sg_saml_identity *id,
              struct sg_session *s)
 {
 	const struct sg_saml_attribute *g = find_attribute(id, &idp->groups_attribute);
 
 	memset(s, 0, sizeof(*s));
-	s->user = user_id(f, idp, id);
-	if (s->user == NULL) {
-		sg_log_warn("%s: [idp %s] sent no attribute %s for the user id", f->rc->client.addr,
-		            idp->s.name, idp->user_attribute);
-		flow_respond_error(
-		    f, 403,
-		    sg_arena_printf(
-		        f->rc->arena,
-		        "The identity provider did not send the attribute \"%s\", which "
-		        "this gateway uses as the user id.",
-		        idp->user_attribute));
-		return false;
-	}
+	s->user = user_id(a, idp, id);
 	s->display_name = first_value(id, &idp->name_attribute);
 	s->email = first_value(id, &idp->email_attribute);
-	s->groups = g ? mapped_groups(f, idp, g) : NULL;
+	s->groups = g ? mapped_groups(a, idp, g) : NULL;
 	s->ngroups = g ? g->nvalues : 0;
 	s->protocol = SG_PROTO_SAML;
 	s->auth_time = id->authn_instant;
 	s->saml_name_id = id->name_id;
 	s->saml_name_id_format = id->name_id_format;
 	s->saml_session_index = id->session_index;
-	return true;
+	return s->user != NULL;
+}
+
+/* What the session needs from a validated assertion; false when act holds
+ * the error page. */
+static bool
+session_from(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_saml_identity *id,
+             struct sg_session *s)
+{
+	if (map_identity(f->rc->arena, idp, id, s))
+		return true;
+	sg_log_warn("%s: [idp %s] sent no attribute %s for the user id", f->rc->client.addr,
+	            idp->s.name, idp->user_attribute);
+	flow_respond_error(f, 403,
+	                   sg_arena_printf(f->rc->arena,
+	                                   "The identity provider did not send the attribute "
+	                                   "\"%s\", which this gateway uses as the user id.",
+	                                   idp->user_attribute));
+	return false;
 }
 
 /* A validated Response waiting for the replay cache's word. */
@@ -313,6 +330,41 @@ acs_login_state(struct acs *x, const char *relay)
 	return true;
 }
 
+/*
+ * Validates a posted SAMLResponse for app and idp: the one code path of
+ * the ACS and of `ssogw --check-saml-response`.  in_response_to is our
+ * request's ID, or NULL for an unsolicited Response.  0 with id filled,
+ * or -1 with err; check hears every check.
+ */
+static int
+saml_check(const struct sg_conf *c, const struct sg_conf_app *app, const struct sg_conf_idp *idp,
+           const char *b64, size_t len, const char *in_response_to, int64_t now, struct sg_arena *a,
+           struct sg_saml_identity *id, struct sg_err *err, sg_saml_check_cb check, void *arg)
+{
+	struct sg_saml_trust t = { 0 };
+	struct idp_view v;
+	const char *why = idp_resolve(idp, true, a, &v);
+	int rc;
+
+	if (why != NULL)
+		return sg_err_set(err, 503, "%s", why); /* ours, not the Response's */
+	t.idp_entity_id = v.entity_id;
+	t.idp_keys = v.keys;
+	t.sp_keys = sp_keys_of(app);
+	t.sp_entity_id = sp_url_of(c, app, "saml/metadata", a);
+	t.acs_url = sp_url_of(c, app, "saml/acs", a);
+	t.require_signed = idp->require_signed;
+	t.allow_sha1 = idp->allow_sha1;
+	t.clock_skew = (int64_t)(idp->clock_skew_ms / 1000);
+	t.in_response_to = in_response_to;
+	t.allow_unsolicited = in_response_to == NULL;
+	t.max_size = ACS_BODY_MAX;
+	rc = sg_saml_validate_response(b64, len, &t, now, a, id, err, check, arg);
+	sg_saml_keys_unref(v.keys);
+	sg_saml_keys_unref((struct sg_saml_keys *)t.sp_keys);
+	return rc;
+}
+
 static void
 on_acs_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
 {
@@ -322,12 +374,9 @@ on_acs_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
 	    too_large ? NULL : sg_http_form_get(form, body->len, "SAMLResponse", f->rc->arena);
 	const char *relay = sg_http_form_get(form, body->len, "RelayState", f->rc->arena);
 	struct acs *x = sg_arena_alloc(f->rc->arena, sizeof(*x));
-	struct sg_saml_trust t = { 0 };
 	struct sg_err err = { 0 };
-	struct idp_view v;
 	uint8_t mark[SG_SHA256_LEN];
 	const char *k;
-	int rc;
 
 	memset(x, 0, sizeof(*x));
 	x->f = f;
@@ -336,30 +385,22 @@ on_acs_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
 		flow_respond_error(f, 400, "The sign-in response is missing or too large.");
 		return;
 	}
-	if (!acs_login_state(x, relay) || !idp_view(f, idp, true, &v))
+	if (!acs_login_state(x, relay))
 		return;
-	t.idp_entity_id = v.entity_id;
-	t.idp_keys = v.keys;
-	t.sp_keys = sp_keys(f);
-	t.sp_entity_id = sp_url(f, "saml/metadata");
-	t.acs_url = sp_url(f, "saml/acs");
-	t.require_signed = idp->require_signed;
-	t.allow_sha1 = idp->allow_sha1;
-	t.clock_skew = (int64_t)(idp->clock_skew_ms / 1000);
-	t.in_response_to = x->ref ? x->ls.request_id : NULL;
-	t.allow_unsolicited = x->ref == NULL;
-	t.max_size = ACS_BODY_MAX;
-	rc = sg_saml_validate_response(resp, strlen(resp), &t, f->now, f->rc->arena, &x->id, &err,
-	                               NULL, NULL);
-	sg_saml_keys_unref(v.keys);
-	sg_saml_keys_unref((struct sg_saml_keys *)t.sp_keys);
-	if (rc == -1) {
+	if (saml_check(f->rc->conf, f->r.app, idp, resp, strlen(resp),
+	               x->ref ? x->ls.request_id : NULL, f->now, f->rc->arena, &x->id, &err, NULL,
+	               NULL) == -1) {
 		sg_log_warn("%s: [idp %s] sign-in response refused: %s", f->rc->client.addr,
 		            idp->s.name, err.detail);
-		flow_respond_error(f, 403,
-		                   sg_arena_printf(f->rc->arena,
-		                                   "The sign-in response could not be verified: %s",
-		                                   err.detail));
+		if (err.code == 503)
+			flow_respond_error(f, 503, err.detail);
+		else
+			flow_respond_error(
+			    f, 403,
+			    sg_arena_printf(f->rc->arena,
+			                    "The sign-in response could not be verified: "
+			                    "%s",
+			                    err.detail));
 		return;
 	}
 	/* The replay cache, keyed by IdP and assertion ID, until the assertion
@@ -368,7 +409,77 @@ on_acs_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
 	sg_sha256(k, strlen(k), mark);
 	flow_wait(f);
 	sg_store_mark_once(pipeline.store, &f->link, mark, f->now,
-	                   x->id.assertion_expires + t.clock_skew, on_replay_mark, x);
+	                   x->id.assertion_expires + (int64_t)(idp->clock_skew_ms / 1000),
+	                   on_replay_mark, x);
+}
+
+int
+sg_pipeline_saml_init(struct sg_errlist *errs)
+{
+	return sg_saml_init(errs);
+}
+
+/* --check-saml-response: prints each check as it is made. */
+static void
+print_check(void *arg, const char *check, bool passed, const char *detail)
+{
+	fprintf(arg, "  %-4s %-22s %s\n", passed ? "ok" : "FAIL", check, detail ? detail : "");
+}
+
+int
+sg_pipeline_check_saml_response(const struct sg_conf *c, const char *idp_name, const char *app_name,
+                                const char *path, int64_t now, const char *request_id, FILE *out)
+{
+	const struct sg_conf_idp *idp = NULL;
+	const struct sg_conf_app *app = NULL;
+	struct sg_arena *a = sg_arena_new();
+	struct sg_saml_identity id;
+	struct sg_session s;
+	struct sg_err err = { 0 };
+	size_t len;
+	char *b64;
+	int rc = -1;
+
+	for (size_t i = 0; i < c->app_count; i++)
+		if ((app_name != NULL && strcmp(c->apps[i]->s.name, app_name) == 0) ||
+		    (app_name == NULL && app == NULL && c->apps[i]->idp != NULL &&
+		     strcmp(c->apps[i]->idp->s.name, idp_name) == 0))
+			app = c->apps[i];
+	for (size_t i = 0; i < c->idp_count; i++)
+		if (strcmp(c->idps[i]->s.name, idp_name) == 0)
+			idp = c->idps[i];
+	if (idp == NULL || idp->type != SG_IDP_SAML || app == NULL) {
+		fprintf(out, "no SAML [idp %s] used by %s%s%s\n", idp_name,
+		        app_name ? "[app " : "an app", app_name ? app_name : "",
+		        app_name ? "]" : "");
+		goto out;
+	}
+	b64 = sg_read_file(path, ACS_BODY_MAX, &len);
+	if (b64 == NULL) {
+		fprintf(out, "cannot read %s\n", path);
+		goto out;
+	}
+	fprintf(out, "checking %s for [app %s] and [idp %s]:\n", path, app->s.name, idp->s.name);
+	if (saml_check(c, app, idp, b64, len, request_id, now, a, &id, &err, print_check, out) ==
+	    0) {
+		bool ok = map_identity(a, idp, &id, &s);
+
+		fprintf(out,
+		        "valid.  The session would hold:\n  user   %s\n  name   %s\n"
+		        "  email  %s\n  groups",
+		        ok ? s.user : "(missing: the user id attribute is not there)",
+		        s.display_name ? s.display_name : "-", s.email ? s.email : "-");
+		for (size_t i = 0; i < s.ngroups; i++)
+			fprintf(out, "%s%s", i ? ", " : " ", s.groups[i]);
+		fprintf(out, "%s\n", s.ngroups ? "" : " -");
+		rc = ok ? 0 : -1;
+	} else {
+		fprintf(out, "refused: %s\n", err.detail);
+	}
+	free(b64);
+out:
+	sg_arena_free(a);
+	return rc;
 }
 
 /* The SP's metadata, for IdPs that import it (Entra ID, Keycloak). */

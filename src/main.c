@@ -48,7 +48,12 @@ struct options {
 	bool foreground;
 	bool debug;
 	bool test_only;
-	const char *sp_info; /* --sp-info APP */
+	const char *sp_info;    /* --sp-info APP */
+	const char *check_saml; /* --check-saml-response FILE */
+	const char *idp;        /* --idp NAME */
+	const char *app;        /* --app NAME */
+	const char *now;        /* --now TIME */
+	const char *request_id; /* --request-id ID */
 };
 
 struct daemon {
@@ -79,7 +84,12 @@ usage(FILE *f)
 	        "  -t       test the configuration and exit (0 if it is OK, 1 if not)\n"
 	        "  -V       print the version and the library versions, and exit\n"
 	        "  -h       print this help and exit\n"
-	        "  --sp-info APP  print what to enter at the SAML IdP for [app APP]\n",
+	        "  --sp-info APP  print what to enter at the SAML IdP for [app APP]\n"
+	        "  --check-saml-response FILE --idp NAME [--app NAME] [--now TIME]\n"
+	        "           [--request-id ID]\n"
+	        "           check a saved base64 SAMLResponse as the ACS would, and print\n"
+	        "           each check and the identity (TIME: 2026-01-31T12:00:00Z or\n"
+	        "           seconds since the epoch; default now)\n",
 	        DEFAULT_CONF);
 }
 
@@ -103,6 +113,12 @@ parse_options(int argc, char **argv, struct options *o)
 	int ch;
 
 	static const struct option longs[] = { { "sp-info", required_argument, NULL, 'S' },
+		                               { "check-saml-response", required_argument, NULL,
+		                                 'R' },
+		                               { "idp", required_argument, NULL, 'I' },
+		                               { "app", required_argument, NULL, 'A' },
+		                               { "now", required_argument, NULL, 'N' },
+		                               { "request-id", required_argument, NULL, 'Q' },
 		                               { "help", no_argument, NULL, 'h' },
 		                               { "version", no_argument, NULL, 'V' },
 		                               { NULL, 0, NULL, 0 } };
@@ -112,6 +128,21 @@ parse_options(int argc, char **argv, struct options *o)
 		switch (ch) {
 		case 'S':
 			o->sp_info = optarg;
+			break;
+		case 'R':
+			o->check_saml = optarg;
+			break;
+		case 'I':
+			o->idp = optarg;
+			break;
+		case 'A':
+			o->app = optarg;
+			break;
+		case 'N':
+			o->now = optarg;
+			break;
+		case 'Q':
+			o->request_id = optarg;
 			break;
 		case 'c':
 			o->conf_path = optarg;
@@ -210,6 +241,57 @@ sp_info(const char *path, const char *app)
 		fprintf(stderr, "ssogw: no section [app %s] in %s\n", app, path);
 	sg_conf_unref(c);
 	return rc;
+}
+
+/* --now: "YYYY-MM-DDThh:mm:ssZ" or seconds since the epoch; -1 if bad. */
+static int64_t
+parse_now(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *end;
+	char *e;
+	long long v;
+
+	if (s == NULL)
+		return (int64_t)time(NULL);
+	v = strtoll(s, &e, 10);
+	if (*s != '\0' && *e == '\0' && v >= 0)
+		return (int64_t)v;
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+/* `ssogw --check-saml-response FILE --idp NAME`: the ACS's checks offline. */
+static int
+check_saml(const struct options *o)
+{
+	struct sg_errlist errs = { 0 };
+	int64_t now = parse_now(o->now);
+	struct sg_conf *c;
+	int rc;
+
+	if (o->idp == NULL || now < 0) {
+		fprintf(stderr, "ssogw: --check-saml-response needs --idp NAME%s\n",
+		        now < 0 ? " and a --now like 2026-01-31T12:00:00Z" : "");
+		return 2;
+	}
+	c = sg_conf_load(o->conf_path, &errs);
+	for (size_t i = 0; i < errs.count; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	sg_errlist_clear(&errs);
+	if (c == NULL || sg_pipeline_saml_init(&errs) == -1) {
+		for (size_t i = 0; i < errs.count; i++)
+			fprintf(stderr, "%s\n", errs.msg[i]);
+		sg_errlist_clear(&errs);
+		sg_conf_unref(c);
+		return 1;
+	}
+	rc = sg_pipeline_check_saml_response(c, o->idp, o->app, o->check_saml, now, o->request_id,
+	                                     stdout);
+	sg_conf_unref(c);
+	return rc == 0 ? 0 : 1;
 }
 
 /* Applies the log settings of c (and -d) to the logger. */
@@ -566,6 +648,8 @@ main(int argc, char **argv)
 		return test_config(d.opt.conf_path);
 	if (d.opt.sp_info != NULL)
 		return sp_info(d.opt.conf_path, d.opt.sp_info);
+	if (d.opt.check_saml != NULL)
+		return check_saml(&d.opt);
 	if (d.opt.debug)
 		sg_log_set_level(SG_LOG_DEBUG);
 	signal(SIGPIPE, SIG_IGN);

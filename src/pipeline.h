@@ -28,6 +28,17 @@ void sg_pipeline_tick(void);
  * logout and metadata URLs) as an admin enters them at the IdP.  0, or -1
  * when there is no such app. */
 int sg_pipeline_sp_info(const struct sg_conf *c, const char *name, FILE *out);
+/* Sets up the SAML library for a command-line tool (the daemon does it in
+ * sg_pipeline_init).  0, or -1 with errs. */
+int sg_pipeline_saml_init(struct sg_errlist *errs);
+/* `ssogw --check-saml-response`: validates the base64 SAMLResponse in the
+ * file at path exactly as the ACS of [app app_name] (or of the first app
+ * using [idp idp_name]) would at now, printing every check and the
+ * identity it yields.  request_id: our AuthnRequest's ID, or NULL for an
+ * unsolicited Response.  0 when it is valid. */
+int sg_pipeline_check_saml_response(const struct sg_conf *c, const char *idp_name,
+                                    const char *app_name, const char *path, int64_t now,
+                                    const char *request_id, FILE *out);
 /* At exit, once the workers have stopped: writes the state file. */
 void sg_pipeline_shutdown(const struct sg_conf *c);
 
