@@ -27,29 +27,6 @@
 /* Bodies the gateway reads for its own forms: a few fields. */
 #define FORM_MAX 8192
 
-/* Appends s percent-encoded for a query value (RFC 3986 unreserved kept). */
-static void
-query_escape(struct sg_buf *b, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
-			sg_buf_append(b, s, 1);
-		else
-			sg_buf_printf(b, "%%%02X", c);
-	}
-}
-
-/* The URL of the gateway endpoint sub on this request's app. */
-static const char *
-endpoint_url(struct sg_flow *f, const char *sub)
-{
-	return flow_app_url(f,
-	                    sg_arena_printf(f->rc->arena, "%s%s", f->rc->conf->server.prefix, sub));
-}
-
 /* An API client without a session: 401 with a JSON body that says where a
  * browser would sign in (RFC 9110 15.5.2 wants a challenge: ours names the
  * gateway's cookie scheme, which no client will mistake for its own). */
@@ -58,8 +35,8 @@ respond_login_required(struct sg_flow *f)
 {
 	struct sg_buf body = { 0 }, url = { 0 };
 
-	sg_buf_puts(&url, endpoint_url(f, "login?return="));
-	query_escape(&url, f->r.path);
+	sg_buf_puts(&url, flow_endpoint_url(f, "login?return="));
+	sg_http_percent_encode(&url, f->r.path, strlen(f->r.path), "/");
 	sg_buf_puts(&body, "{\"status\":401,\"error\":\"login_required\",\"detail\":\"Sign in "
 	                   "first: this application needs a session.\",\"login_url\":\"");
 	sg_buf_json_escape(&body, url.data);
@@ -271,7 +248,7 @@ login_onward(struct login_end *e)
 		sg_csprng(raw, sizeof(raw));
 		sg_base64url_encode(raw, sizeof(raw), &nonce);
 		sg_sso_replay_page(
-		    endpoint_url(f, "post-replay"),
+		    flow_endpoint_url(f, "post-replay"),
 		    sg_arena_printf(f->rc->arena, "%s.%s", e->ls.post_ref,
 		                    replay_token(e->skey, e->ls.post_ref, f->rc->arena)),
 		    nonce.data, &page);
@@ -474,7 +451,7 @@ logout(struct sg_flow *f)
 		flow_respond_error(f, 200, "You are signed out.");
 		return;
 	}
-	sg_sso_logout_page(endpoint_url(f, "logout"),
+	sg_sso_logout_page(flow_endpoint_url(f, "logout"),
 	                   sg_sso_csrf_token(pipeline.keys.csrf, f->skey, f->rc->arena), back,
 	                   &page);
 	flow_respond_body(f, 200, "text/html; charset=utf-8", &page);

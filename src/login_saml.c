@@ -25,24 +25,6 @@
 /* A posted Response may be large (many groups, encrypted): bounded. */
 #define ACS_BODY_MAX (512 * 1024)
 
-/* The URL of the gateway's endpoint sub on app: entity ID, ACS... */
-static const char *
-sp_url_of(const struct sg_conf *c, const struct sg_conf_app *app, const char *sub,
-          struct sg_arena *a)
-{
-	size_t n = strlen(app->url.text);
-
-	if (n > 0 && app->url.text[n - 1] == '/')
-		n--;
-	return sg_arena_printf(a, "%.*s%s%s", (int)n, app->url.text, c->server.prefix, sub);
-}
-
-static const char *
-sp_url(struct sg_flow *f, const char *sub)
-{
-	return sp_url_of(f->rc->conf, f->r.app, sub, f->rc->arena);
-}
-
 /* The IdP as this login sees it: from the [idp] section's own values, or
  * from its metadata file. */
 struct idp_view {
@@ -145,8 +127,8 @@ saml_start(struct sg_flow *f, const struct sg_conf_idp *idp, struct sg_login_sta
 		flow_respond_error(f, 500, "The gateway's SAML key cannot be read.");
 		return NULL;
 	}
-	r.sp_entity_id = sp_url(f, "saml/metadata");
-	r.acs_url = sp_url(f, "saml/acs");
+	r.sp_entity_id = flow_endpoint_url(f, "saml/metadata");
+	r.acs_url = flow_endpoint_url(f, "saml/acs");
 	r.idp_sso_url = v.sso_url;
 	r.name_id_format = idp->name_id_format;
 	r.force_authn = ls->force_authn;
@@ -351,8 +333,8 @@ saml_check(const struct sg_conf *c, const struct sg_conf_app *app, const struct 
 	t.idp_entity_id = v.entity_id;
 	t.idp_keys = v.keys;
 	t.sp_keys = sp_keys_of(app);
-	t.sp_entity_id = sp_url_of(c, app, "saml/metadata", a);
-	t.acs_url = sp_url_of(c, app, "saml/acs", a);
+	t.sp_entity_id = sg_app_url(c, app, true, "saml/metadata", a);
+	t.acs_url = sg_app_url(c, app, true, "saml/acs", a);
 	t.require_signed = idp->require_signed;
 	t.allow_sha1 = idp->allow_sha1;
 	t.clock_skew = (int64_t)(idp->clock_skew_ms / 1000);
@@ -499,8 +481,8 @@ sp_metadata(struct sg_flow *f)
 		flow_respond_error(f, 500, "The service provider's certificate cannot be read.");
 		return;
 	}
-	sp.entity_id = sp_url(f, "saml/metadata");
-	sp.acs_url = sp_url(f, "saml/acs");
+	sp.entity_id = flow_endpoint_url(f, "saml/metadata");
+	sp.acs_url = flow_endpoint_url(f, "saml/acs");
 	sp.cert_pem = pem;
 	sp.want_assertions_signed = true;
 	sp.authn_requests_signed = app->idp != NULL && app->idp->sign_requests;
@@ -528,9 +510,10 @@ sg_pipeline_sp_info(const struct sg_conf *c, const char *name, FILE *out)
 	        "  Sign-on URL              %s\n"
 	        "  Logout URL               %s   (single logout is not served yet)\n"
 	        "  SP metadata URL          %s\n",
-	        app->s.name, sp_url_of(c, app, "saml/metadata", a),
-	        sp_url_of(c, app, "saml/acs", a), app->url.text, sp_url_of(c, app, "saml/slo", a),
-	        sp_url_of(c, app, "saml/metadata", a));
+	        app->s.name, sg_app_url(c, app, true, "saml/metadata", a),
+	        sg_app_url(c, app, true, "saml/acs", a), app->url.text,
+	        sg_app_url(c, app, true, "saml/slo", a),
+	        sg_app_url(c, app, true, "saml/metadata", a));
 	sg_arena_free(a);
 	return 0;
 }

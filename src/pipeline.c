@@ -106,14 +106,27 @@ flow_read_body(struct sg_flow *f, uint64_t max, sg_flow_body_cb cb)
 }
 
 const char *
-flow_app_url(struct sg_flow *f, const char *path)
+sg_app_url(const struct sg_conf *c, const struct sg_conf_app *app, bool endpoint, const char *path,
+           struct sg_arena *a)
 {
-	const char *base = f->r.app->url.text;
+	const char *base = app->url.text;
 	size_t n = strlen(base);
 
 	if (n > 0 && base[n - 1] == '/')
 		n--;
-	return sg_arena_printf(f->rc->arena, "%.*s%s", (int)n, base, path);
+	return sg_arena_printf(a, "%.*s%s%s", (int)n, base, endpoint ? c->server.prefix : "", path);
+}
+
+const char *
+flow_app_url(struct sg_flow *f, const char *path)
+{
+	return sg_app_url(f->rc->conf, f->r.app, false, path, f->rc->arena);
+}
+
+const char *
+flow_endpoint_url(struct sg_flow *f, const char *sub)
+{
+	return sg_app_url(f->rc->conf, f->r.app, true, sub, f->rc->arena);
 }
 
 const char *
@@ -188,7 +201,7 @@ identity_jwt(struct sg_flow *f, const struct sg_session *s)
 
 	if (app->identity_jwt_header == NULL || key == NULL)
 		return NULL;
-	id.iss = flow_app_url(f, f->rc->conf->server.prefix);
+	id.iss = flow_endpoint_url(f, "");
 	id.aud = app->url.text;
 	id.sub = s->user;
 	id.email = s->email;

@@ -81,6 +81,13 @@ void flow_wait(struct sg_flow *f);
 void flow_settle(struct sg_flow *f);
 /* Asks net/ for the request body (at most max bytes); cb gets it. */
 void flow_read_body(struct sg_flow *f, uint64_t max, sg_flow_body_cb cb);
+/* The external URL of app with path appended ("/x" -> "https://h/jira/x"),
+ * or, with endpoint, of the gateway's endpoint path below the prefix
+ * ("saml/acs" -> "https://h/jira/ssogw/saml/acs"); in a. */
+const char *sg_app_url(const struct sg_conf *c, const struct sg_conf_app *app, bool endpoint,
+                       const char *path, struct sg_arena *a);
+/* sg_app_url for this request's app, without and with the prefix. */
+const char *flow_endpoint_url(struct sg_flow *f, const char *sub);
 /* The app's external URL with path appended ("/x" -> "https://h/jira/x"). */
 const char *flow_app_url(struct sg_flow *f, const char *path);
 /* The decoded query parameter name of the request, or NULL. */

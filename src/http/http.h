@@ -123,6 +123,12 @@ struct sg_client_info {
 
 /* ---- status pages (pages.c) ---- */
 
+/* Appends s (NULL: nothing) with & < > " ' as numeric references and
+ * control bytes as '?', safe in element text and quoted attributes. */
+void sg_http_html_escape(struct sg_buf *b, const char *s);
+/* Appends n bytes of s percent-encoded (RFC 3986 2.1, upper-case hex),
+ * keeping the unreserved characters and those in keep ("" or "/"). */
+void sg_http_percent_encode(struct sg_buf *b, const char *s, size_t n, const char *keep);
 /* The reason phrase of status (RFC 9110 15), "Unknown" for others. */
 const char *sg_http_reason(int status);
 /*

@@ -52,11 +52,10 @@ sg_http_reason(int status)
 	return "Unknown";
 }
 
-/* Appends s with HTML's special characters escaped, control bytes as '?'. */
-static void
-html_escape(struct sg_buf *b, const char *s)
+void
+sg_http_html_escape(struct sg_buf *b, const char *s)
 {
-	for (; *s; s++) {
+	for (; s != NULL && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (strchr("<>&\"'", c))
@@ -102,7 +101,7 @@ sg_http_error_response(const struct sg_http_msg *req, int status, const char *de
 		              "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
 		              "<body><h1>%d %s</h1>\n<p>",
 		              status, reason, status, reason);
-		html_escape(body, detail);
+		sg_http_html_escape(body, detail);
 		sg_buf_puts(body, "</p>\n<hr><p>ssogw</p></body></html>\n");
 	}
 	sg_http_add(resp, a, "Content-Type",

@@ -121,3 +121,24 @@ sg_url_parse(const char *s, struct sg_arena *a, struct sg_url *u, const char **w
 	}
 	return 0;
 }
+
+void
+sg_http_percent_encode(struct sg_buf *b, const char *s, size_t n, const char *keep)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char pct[3] = { '%', 0, 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~' ||
+		    (ch && strchr(keep, ch))) {
+			sg_buf_append(b, s + i, 1);
+			continue;
+		}
+		pct[1] = hex[ch >> 4];
+		pct[2] = hex[ch & 15];
+		sg_buf_append(b, pct, 3);
+	}
+}

@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include "http.h"
 #include "saml_int.h"
 
 #define SAML_RELAY_STATE_MAX 80 /* bindings 3.4.3 */
@@ -115,29 +116,6 @@ saml_b64_decode_strict(const char *s, size_t n, struct sg_buf *out)
 		sg_buf_append(out, b, 3 - pad);
 	}
 	return 0;
-}
-
-/* Appends s URL-encoded (RFC 3986 2.1: all but the unreserved characters
- * percent-encoded, upper-case hex) to out. */
-static void
-saml_url_encode(const char *s, size_t n, struct sg_buf *out)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char pct[3] = { '%', 0, 0 };
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-			sg_buf_append(out, s + i, 1);
-			continue;
-		}
-		pct[1] = hex[ch >> 4];
-		pct[2] = hex[ch & 15];
-		sg_buf_append(out, pct, 3);
-	}
 }
 
 /* Appends ` name="value"` with value escaped; -1 as saml_xml_escape. */
@@ -272,14 +250,15 @@ saml_redirect_query(const struct sg_saml_authn_request *r, const struct sg_buf *
 	}
 	saml_b64_encode(z, zlen, &b64);
 	sg_buf_puts(q, "SAMLRequest=");
-	saml_url_encode(b64.data, b64.len, q);
+	sg_http_percent_encode(q, b64.data, b64.len, "");
 	if (r->relay_state != NULL) {
 		sg_buf_puts(q, "&RelayState=");
-		saml_url_encode(r->relay_state, strlen(r->relay_state), q);
+		sg_http_percent_encode(q, r->relay_state, strlen(r->relay_state), "");
 	}
 	if (r->sign_key != NULL) {
 		sg_buf_puts(q, "&SigAlg=");
-		saml_url_encode(SAML_SIGALG_RSA_SHA256, strlen(SAML_SIGALG_RSA_SHA256), q);
+		sg_http_percent_encode(q, SAML_SIGALG_RSA_SHA256, strlen(SAML_SIGALG_RSA_SHA256),
+		                       "");
 		sg_buf_reset(&b64);
 		if (saml_sign(r->sign_key, q->data + start, q->len - start, &b64) < 0) {
 			sg_err_set(err, SG_SAML_ERR_SIGNATURE,
@@ -288,7 +267,7 @@ saml_redirect_query(const struct sg_saml_authn_request *r, const struct sg_buf *
 			goto out;
 		}
 		sg_buf_puts(q, "&Signature=");
-		saml_url_encode(b64.data, b64.len, q);
+		sg_http_percent_encode(q, b64.data, b64.len, "");
 	}
 	rc = 0;
 out:

@@ -15,23 +15,6 @@
 
 #include "sso.h"
 
-/* Escapes & < > " ' as numeric references; control bytes become '?' so a
- * hostile value cannot break the page's structure either. */
-static void
-sso_html_escape(struct sg_buf *b, const char *s)
-{
-	for (; s != NULL && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '&' || c == '<' || c == '>' || c == '"' || c == '\'')
-			sg_buf_printf(b, "&#%d;", c);
-		else if (c < 0x20 || c == 0x7f)
-			sg_buf_puts(b, "?");
-		else
-			sg_buf_append(b, s, 1);
-	}
-}
-
 /* The head every page shares. */
 static void
 sso_page_head(struct sg_buf *out, const char *title)
@@ -40,7 +23,7 @@ sso_page_head(struct sg_buf *out, const char *title)
 	            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	            "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
-	sso_html_escape(out, title);
+	sg_http_html_escape(out, title);
 	sg_buf_puts(out, "</title>\n</head>\n<body>\n");
 }
 
@@ -50,13 +33,13 @@ sg_sso_replay_page(const char *action, const char *ref, const char *nonce, struc
 {
 	sso_page_head(out, "Continuing");
 	sg_buf_puts(out, "<form id=\"ssogw-replay\" method=\"post\" action=\"");
-	sso_html_escape(out, action);
+	sg_http_html_escape(out, action);
 	sg_buf_puts(out, "\">\n<input type=\"hidden\" name=\"ref\" value=\"");
-	sso_html_escape(out, ref);
+	sg_http_html_escape(out, ref);
 	sg_buf_puts(out, "\">\n<noscript>\n<p>You are signed in. Continue to send the form you "
 	                 "were filling in.</p>\n<button type=\"submit\">Continue</button>\n"
 	                 "</noscript>\n</form>\n<script nonce=\"");
-	sso_html_escape(out, nonce);
+	sg_http_html_escape(out, nonce);
 	sg_buf_puts(out, "\">document.getElementById(\"ssogw-replay\").submit();</script>\n"
 	                 "</body>\n</html>\n");
 }
@@ -68,13 +51,13 @@ sg_sso_logout_page(const char *action, const char *token, const char *return_url
 {
 	sso_page_head(out, "Sign out?");
 	sg_buf_puts(out, "<h1>Sign out?</h1>\n<form method=\"post\" action=\"");
-	sso_html_escape(out, action);
+	sg_http_html_escape(out, action);
 	sg_buf_puts(out, "\">\n<input type=\"hidden\" name=\"csrf\" value=\"");
-	sso_html_escape(out, token);
+	sg_http_html_escape(out, token);
 	sg_buf_puts(out, "\">\n");
 	if (return_url != NULL) {
 		sg_buf_puts(out, "<input type=\"hidden\" name=\"return\" value=\"");
-		sso_html_escape(out, return_url);
+		sg_http_html_escape(out, return_url);
 		sg_buf_puts(out, "\">\n");
 	}
 	sg_buf_puts(out, "<button type=\"submit\">Sign out</button>\n</form>\n</body>\n</html>\n");

@@ -28,9 +28,8 @@ test_start(struct sg_flow *f, const struct sg_conf_idp *idp, struct sg_login_sta
            const char *ref)
 {
 	(void)idp;
-	return flow_app_url(f, sg_arena_printf(f->rc->arena, "%stest-idp/login?ref=%s&force=%d",
-	                                       f->rc->conf->server.prefix, ref,
-	                                       ls->force_authn ? 1 : 0));
+	return flow_endpoint_url(f, sg_arena_printf(f->rc->arena, "test-idp/login?ref=%s&force=%d",
+	                                            ref, ls->force_authn ? 1 : 0));
 }
 
 /* Splits "a,b,c" into a NULL-less array in a. */
