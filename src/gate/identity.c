@@ -20,27 +20,11 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gate.h"
-
-/* True when name starts with prefix, case-insensitively with '_' as '-'
- * (sg_gate_strip_fields compares whole names the same way). */
-static bool
-has_prefix(const char *name, const char *prefix)
-{
-	for (; *prefix != '\0'; name++, prefix++) {
-		char x = *name == '_' ? '-' : (char)tolower((unsigned char)*name);
-		char y = *prefix == '_' ? '-' : (char)tolower((unsigned char)*prefix);
-
-		if (*name == '\0' || x != y)
-			return false;
-	}
-	return true;
-}
+#include "gate_int.h"
 
 /* Appends name to l unless it is NULL (that field is not sent). */
 static void
@@ -76,7 +60,7 @@ sg_gate_strip_identity(struct sg_http_msg *m, const struct sg_conf *c)
 	if (prefix == NULL || *prefix == '\0')
 		return;
 	for (size_t i = 0; i < m->nh; i++)
-		if (!has_prefix(m->h[i].name, prefix))
+		if (!gate_field_match(m->h[i].name, prefix, true))
 			m->h[kept++] = m->h[i];
 	m->nh = kept;
 }

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gate.h"
+#include "gate_int.h"
 
 /* Fields that belong to one connection, not to the message. */
 static const char *const hop_by_hop[] = {
@@ -169,18 +169,17 @@ sg_gate_rewrite_request(struct sg_http_msg *m, struct sg_arena *a, const struct 
 	m->minor = 1;
 }
 
-/* Compares field names case-insensitively with '_' taken as '-'. */
-static bool
-same_field(const char *a, const char *b)
+bool
+gate_field_match(const char *name, const char *pattern, bool prefix)
 {
-	for (; *a && *b; a++, b++) {
-		char x = *a == '_' ? '-' : (char)tolower((unsigned char)*a);
-		char y = *b == '_' ? '-' : (char)tolower((unsigned char)*b);
+	for (; *name && *pattern; name++, pattern++) {
+		char x = *name == '_' ? '-' : (char)tolower((unsigned char)*name);
+		char y = *pattern == '_' ? '-' : (char)tolower((unsigned char)*pattern);
 
 		if (x != y)
 			return false;
 	}
-	return *a == *b;
+	return *pattern == '\0' && (prefix || *name == '\0');
 }
 
 void
@@ -192,7 +191,7 @@ sg_gate_strip_fields(struct sg_http_msg *m, const struct sg_conf_list *names)
 		bool drop = false;
 
 		for (size_t j = 0; j < names->count && !drop; j++)
-			drop = same_field(m->h[i].name, names->v[j]);
+			drop = gate_field_match(m->h[i].name, names->v[j], false);
 		if (!drop)
 			m->h[kept++] = m->h[i];
 	}
