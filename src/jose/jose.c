@@ -59,17 +59,10 @@ struct sg_jose_key {
 static char *
 b64url(const void *p, size_t n)
 {
-	char *out = NULL, *s;
-	size_t outlen = 0;
-	cjose_err err;
+	struct sg_buf b = { 0 };
 
-	if (!cjose_base64url_encode(p, n, &out, &outlen, &err))
-		sg_fatal("base64url: %s", err.message);
-	s = sg_xmalloc(outlen + 1);
-	memcpy(s, out, outlen);
-	s[outlen] = '\0';
-	cjose_get_dealloc()(out);
-	return s;
+	sg_base64url_encode(p, n, &b);
+	return b.data != NULL ? b.data : sg_xstrdup("");
 }
 
 /* A big number as base64url of its big-endian bytes: the minimal length
@@ -127,8 +120,7 @@ jwk_parts_free(struct jwk_parts *jp)
 static void
 thumbprint(struct jwk_parts *jp, bool ec)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	uint8_t md[SG_SHA256_LEN];
 	char *canon;
 
 	if (ec)
@@ -136,9 +128,8 @@ thumbprint(struct jwk_parts *jp, bool ec)
 		                     jp->x, jp->y);
 	else
 		canon = sg_xasprintf("{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", jp->e, jp->n);
-	if (!EVP_Digest(canon, strlen(canon), md, &mdlen, EVP_sha256(), NULL))
-		sg_fatal("jose: SHA-256 failed");
-	jp->kid = b64url(md, mdlen);
+	sg_sha256(canon, strlen(canon), md);
+	jp->kid = b64url(md, sizeof(md));
 	free(canon);
 }
 
