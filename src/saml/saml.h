@@ -117,13 +117,27 @@ int sg_saml_validate_response(const char *b64, size_t len, const struct sg_saml_
                               int64_t now, struct sg_arena *a, struct sg_saml_identity *out,
                               struct sg_err *err, sg_saml_check_cb check, void *check_arg);
 
+/*
+ * The Issuer a received message names (a Response's, else its first
+ * Assertion's; a logout message's), read with the same hardened parser but
+ * NOT validated: only to pick which of several IdPs' settings validate it.
+ * b64 is the HTTP-POST value, or the HTTP-Redirect one when deflated.
+ * 0 with *issuer (NULL when none is there), or -1 when it cannot be read.
+ */
+int sg_saml_peek_issuer(const char *b64, size_t len, bool deflated, size_t max, struct sg_arena *a,
+                        const char **issuer);
+
 /* ---- metadata (SAML metadata 2.0) ---- */
 
 /* What an IdP's metadata says (strings in the caller's arena). */
 struct sg_saml_idp_metadata {
 	const char *entity_id;
-	const char *sso_redirect_url; /* SingleSignOnService, HTTP-Redirect binding */
+	const char *sso_redirect_url; /* SingleSignOnService, HTTP-Redirect; NULL: none */
+	const char *sso_post_url;     /* SingleSignOnService, HTTP-POST; NULL: none (one of
+	                                 the two is always there) */
 	const char *slo_redirect_url; /* SingleLogoutService, HTTP-Redirect; NULL: none */
+	const char *slo_response_url; /* that SingleLogoutService's ResponseLocation, or NULL
+	                                 (then responses go to slo_redirect_url) */
 	const char **signing_certs;   /* PEM text of every signing certificate */
 	size_t ncerts;
 	int64_t valid_until; /* validUntil, or 0 when absent */
@@ -135,7 +149,9 @@ struct sg_saml_idp_metadata {
  * entityID is want_entity_id when not NULL), as Keycloak, Entra ID
  * (federationmetadata.xml) and ADFS publish it.  The same hardened parser
  * as responses (no DTD, no network, bounded).  Signing certificates are the
- * KeyDescriptors with use="signing" or no use.  0, or -1 with err.
+ * KeyDescriptors with use="signing" or no use.  A SingleSignOnService with
+ * the HTTP-Redirect or the HTTP-POST binding is required.  0, or -1 with
+ * err.
  */
 int sg_saml_idp_metadata_parse(const char *xml, size_t len, const char *want_entity_id,
                                struct sg_arena *a, struct sg_saml_idp_metadata *out,
@@ -158,7 +174,7 @@ struct sg_saml_sp_info {
  * is given), appended to out. */
 void sg_saml_sp_metadata(const struct sg_saml_sp_info *sp, struct sg_buf *out);
 
-/* ---- the SP's requests (SAML core 3.4, bindings 3.4 HTTP-Redirect) ---- */
+/* ---- the SP's requests (SAML core 3.4, bindings 3.4 HTTP-Redirect, 3.5 HTTP-POST) ---- */
 
 struct sg_saml_authn_request {
 	const char *sp_entity_id;            /* our Issuer */
@@ -167,9 +183,15 @@ struct sg_saml_authn_request {
 	const char *name_id_format;          /* NameIDPolicy Format; NULL: none asked for */
 	bool force_authn;                    /* step-up: the IdP must authenticate again */
 	const char *relay_state;             /* opaque, at most 80 bytes (bindings 3.4.3) */
-	const struct sg_saml_keys *sign_key; /* the SP's key: SigAlg/Signature
-	                                        (RSA-SHA256); NULL: unsigned */
+	const struct sg_saml_keys *sign_key; /* the SP's key (RSA-SHA256): SigAlg/Signature
+	                                        (Redirect), ds:Signature (POST); NULL:
+	                                        unsigned */
 	int64_t now;
+	/* RequestedAuthnContext (core 3.3.2.2.1) */
+	const char *const *authn_context; /* AuthnContextClassRef values; 0: none asked for */
+	size_t nauthn_context;
+	const char *authn_context_comparison; /* exact|minimum|maximum|better; NULL: exact
+	                                         (omitted); unused without classes */
 };
 
 /*
@@ -181,10 +203,124 @@ struct sg_saml_authn_request {
 int sg_saml_authn_redirect(const struct sg_saml_authn_request *r, struct sg_arena *a,
                            const char **id, const char **url, struct sg_err *err);
 
+/*
+ * Builds an AuthnRequest with a fresh random ID for the HTTP-POST binding
+ * (bindings 3.5.4): *saml_request is the base64 (one line) of the XML, for
+ * the caller's auto-submitting form that posts SAMLRequest and RelayState
+ * to r->idp_sso_url.  With r->sign_key the request carries an enveloped
+ * XML signature (core 5.4: RSA-SHA256, SHA-256, exclusive c14n) after its
+ * Issuer.  *id and *saml_request in a.  0, or -1 with err.
+ */
+int sg_saml_authn_post(const struct sg_saml_authn_request *r, struct sg_arena *a, const char **id,
+                       const char **saml_request, struct sg_err *err);
+
 /* Decodes a SAMLRequest/SAMLResponse value of the HTTP-Redirect binding
  * (URL-decoded already): base64, then raw INFLATE bounded by max bytes.
  * *xml NUL-terminated in a.  0, or -1 with err (SG_SAML_ERR_INPUT). */
 int sg_saml_redirect_decode(const char *b64, size_t len, size_t max, struct sg_arena *a,
                             const char **xml, size_t *xml_len, struct sg_err *err);
+
+/* ---- single logout (SAML core 3.7, profiles 4.4, bindings 3.4 and 3.5) ---- */
+
+/* What the SP sends: a LogoutRequest (SP-initiated logout) over HTTP-Redirect. */
+struct sg_saml_logout_request {
+	const char *sp_entity_id;   /* Issuer */
+	const char *idp_slo_url;    /* Destination; the URL the browser is sent to */
+	const char *name_id;        /* the session's NameID, as the assertion gave it */
+	const char *name_id_format; /* NULL: none */
+	/* The assertion's NameQualifier and SPNameQualifier, echoed; NULL: none. */
+	const char *name_qualifier, *sp_name_qualifier;
+	const char *session_index;           /* NULL: none */
+	const char *relay_state;             /* opaque, <= 80 bytes (bindings 3.4.3) */
+	const struct sg_saml_keys *sign_key; /* SP key: SigAlg+Signature (RSA-SHA256); NULL
+	                                        unsigned */
+	int64_t now;
+};
+/*
+ * Builds the LogoutRequest (core 3.7.1: a fresh random ID, IssueInstant now,
+ * NotOnOrAfter now + 5 minutes, the NameID and SessionIndex) and the
+ * HTTP-Redirect URL that carries it (deflate, base64, SAMLRequest,
+ * RelayState, SigAlg, Signature).  *id and *url in a.  0, or -1 with err.
+ */
+int sg_saml_logout_request_redirect(const struct sg_saml_logout_request *r, struct sg_arena *a,
+                                    const char **id, const char **url, struct sg_err *err);
+
+/* What the SP answers to an IdP's LogoutRequest: a LogoutResponse over HTTP-Redirect. */
+struct sg_saml_logout_response {
+	const char *sp_entity_id;   /* Issuer */
+	const char *idp_slo_url;    /* Destination: the IdP's SLO ResponseLocation (or Location) */
+	const char *in_response_to; /* the LogoutRequest's ID */
+	/* NULL: urn:...:status:Success; else a top-level StatusCode URI (Requester,
+	 * Responder, VersionMismatch: core 3.2.2.2). */
+	const char *status;
+	const char *relay_state; /* echoed from the request, or NULL */
+	const struct sg_saml_keys *sign_key;
+	int64_t now;
+};
+/* Builds the LogoutResponse (core 3.7.2) and its HTTP-Redirect URL (as
+ * above, with SAMLResponse).  *url in a.  0, or -1 with err. */
+int sg_saml_logout_response_redirect(const struct sg_saml_logout_response *r, struct sg_arena *a,
+                                     const char **url, struct sg_err *err);
+
+/* What a received logout message must match. */
+struct sg_saml_logout_trust {
+	const char *idp_entity_id;           /* Issuer expected (required) */
+	const struct sg_saml_keys *idp_keys; /* the IdP's signing keys (never a key in the
+	                                        message) */
+	const struct sg_saml_keys *sp_keys;  /* to decrypt an EncryptedID; NULL: refused */
+	const char *slo_url; /* our SLO URL (required): Destination, when present, must
+	                        equal it; when the message is signed it must be present
+	                        (bindings 3.4.5.2, 3.5.5.2) */
+	bool allow_sha1;
+	int64_t clock_skew;           /* seconds */
+	bool require_signed_response; /* a LogoutResponse must be signed too (a
+	                                 LogoutRequest ALWAYS must be) */
+	size_t max_size;              /* decoded XML bound */
+};
+/* A received LogoutRequest or LogoutResponse (strings in the arena). */
+struct sg_saml_logout_message {
+	bool is_request; /* LogoutRequest; else LogoutResponse */
+	const char *id;
+	const char *issuer;
+	const char *relay_state; /* Redirect: from the query; POST: NULL (the caller reads
+	                            the form) */
+	bool is_signed;          /* a signature was verified (always, for a request) */
+	/* LogoutRequest */
+	const char *name_id; /* whole text content (comments cannot cut it) */
+	const char *name_id_format;
+	const char *name_qualifier, *sp_name_qualifier; /* NULL when absent */
+	const char **session_indexes;
+	size_t nsession_indexes;
+	int64_t not_on_or_after; /* 0 if absent */
+	/* LogoutResponse */
+	const char *in_response_to; /* NULL when absent */
+	const char *status;         /* the top-level StatusCode Value */
+	bool success;               /* status is Success */
+};
+/*
+ * HTTP-Redirect binding: query is the raw query string (after '?', still
+ * percent-encoded) as received.  Exactly one SAMLRequest or SAMLResponse,
+ * no parameter twice; the Signature (when present) is checked over the raw
+ * octets "SAMLRequest=..&RelayState=..&SigAlg=.." (bindings 3.4.4.1: in
+ * that order, the values as they appear in the query, not re-encoded) with
+ * the IdP keys, RSA-SHA256/384/512 and ECDSA-SHA256/384/512 (DER or r||s);
+ * RSA-SHA1 and ECDSA-SHA1 only if allow_sha1.  The XML must hold no
+ * ds:Signature.  0 with out filled, or -1 with err (enum sg_saml_error).
+ */
+int sg_saml_logout_receive_redirect(const char *query, size_t len,
+                                    const struct sg_saml_logout_trust *t, int64_t now,
+                                    struct sg_arena *a, struct sg_saml_logout_message *out,
+                                    struct sg_err *err);
+/*
+ * HTTP-POST binding: b64 is the form's SAMLRequest (is_request) or
+ * SAMLResponse value; the root must carry an enveloped signature over
+ * itself, checked as a Response's is (exactly one Reference to the root's
+ * ID, enveloped + exclusive c14n only, IdP keys only, duplicate IDs and
+ * signatures elsewhere refused).  0 with out filled, or -1 with err.
+ */
+int sg_saml_logout_receive_post(const char *b64, size_t len, bool is_request,
+                                const struct sg_saml_logout_trust *t, int64_t now,
+                                struct sg_arena *a, struct sg_saml_logout_message *out,
+                                struct sg_err *err);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * saml_dsig.c - XML Signature verification and XML Encryption decryption
- * for SAML responses (SAML core 5 and 6, XML Signature, XML Encryption).
+ * for SAML responses and logout messages (SAML core 5 and 6, XML
+ * Signature, XML Encryption).
  *
  * Signatures: before xmlsec sees a Signature, its shape is checked against
  * the SAML profile of XML Signature (core 5.4): exactly one Reference, whose
@@ -444,7 +445,8 @@ saml_enc_keys(xmlNodePtr ed, xmlNodePtr *eks, size_t *n)
 	return 0;
 }
 
-/* Decrypts the EncryptedAssertion's content into plain. */
+/* Decrypts the content of enc (an EncryptedAssertion or EncryptedID) into
+ * plain. */
 static int
 saml_decrypt_bytes(struct saml_ctx *c, xmlNodePtr enc, struct sg_buf *plain)
 {
@@ -482,10 +484,11 @@ saml_decrypt_bytes(struct saml_ctx *c, xmlNodePtr enc, struct sg_buf *plain)
 	return -1;
 }
 
-/* Parses the plain text in the Response's context and puts the Assertion
- * in place of enc. */
+/* Parses the plain text in the context of enc's parent and puts the one
+ * element ns:name it must hold (an Assertion, a NameID) in place of enc. */
 static int
-saml_replace(struct saml_ctx *c, xmlNodePtr enc, const struct sg_buf *plain, xmlNodePtr *out)
+saml_replace(struct saml_ctx *c, xmlNodePtr enc, const struct sg_buf *plain, const char *ns,
+             const char *name, xmlNodePtr *out)
 {
 	xmlNodePtr lst = NULL, n, next, as = NULL;
 	int nel = 0;
@@ -504,7 +507,7 @@ saml_replace(struct saml_ctx *c, xmlNodePtr enc, const struct sg_buf *plain, xml
 			nel = 99;
 		}
 	}
-	if (nel != 1 || !saml_is(as, SG_SAML_NS_ASSERTION, "Assertion")) {
+	if (nel != 1 || !saml_is(as, ns, name)) {
 		xmlFreeNodeList(lst);
 		return -1;
 	}
@@ -526,21 +529,29 @@ saml_replace(struct saml_ctx *c, xmlNodePtr enc, const struct sg_buf *plain, xml
 }
 
 int
-saml_decrypt(struct saml_ctx *c, xmlNodePtr enc, xmlNodePtr *out)
+saml_decrypt_element(struct saml_ctx *c, xmlNodePtr enc, const char *ns, const char *name,
+                     xmlNodePtr *out)
 {
 	struct sg_buf plain = { 0 };
-	int rc;
+	int rc = -1;
 
-	if (c->t->sp_keys == NULL || c->t->sp_keys->n == 0)
-		return saml_fail(c, "decrypt", SG_SAML_ERR_DECRYPT,
-		                 "the assertion is encrypted and no SP key is configured");
-	rc = saml_decrypt_bytes(c, enc, &plain);
+	if (c->t->sp_keys != NULL && c->t->sp_keys->n > 0)
+		rc = saml_decrypt_bytes(c, enc, &plain);
 	if (rc == 0)
-		rc = saml_replace(c, enc, &plain, out);
+		rc = saml_replace(c, enc, &plain, ns, name, out);
 	if (plain.data != NULL)
 		sg_wipe(plain.data, plain.len);
 	sg_buf_free(&plain);
-	if (rc < 0)
+	return rc;
+}
+
+int
+saml_decrypt(struct saml_ctx *c, xmlNodePtr enc, xmlNodePtr *out)
+{
+	if (c->t->sp_keys == NULL || c->t->sp_keys->n == 0)
+		return saml_fail(c, "decrypt", SG_SAML_ERR_DECRYPT,
+		                 "the assertion is encrypted and no SP key is configured");
+	if (saml_decrypt_element(c, enc, SG_SAML_NS_ASSERTION, "Assertion", out) < 0)
 		return saml_fail(c, "decrypt", SG_SAML_ERR_DECRYPT,
 		                 "the encrypted assertion cannot be decrypted with the SP key");
 	saml_pass(c, "decrypt", "the assertion was decrypted with the SP key");

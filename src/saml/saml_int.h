@@ -115,8 +115,44 @@ int saml_verify(struct saml_ctx *c, xmlNodePtr el, xmlNodePtr sig);
  * the tree with the Assertion it holds (*out). */
 int saml_decrypt(struct saml_ctx *c, xmlNodePtr enc, xmlNodePtr *out);
 
+/* saml_sign.c */
+/* Appends to out the message xml (len bytes, written by us: an ID on the
+ * root, saml:Issuer its first child) with an enveloped RSA-SHA256
+ * signature of its root by the SP key set k placed after the Issuer
+ * (core 5.4; with the SP certificate in KeyInfo when k holds it).  0, or
+ * -1 with err (SG_SAML_ERR_SIGNATURE). */
+int saml_sign_enveloped(const struct sg_saml_keys *k, const char *xml, size_t len,
+                        struct sg_buf *out, struct sg_err *err);
+
 /* saml_parse.c: s XML-escaped for text and quoted attributes; -1 when a
  * control character had to be left out. */
 int saml_xml_escape(struct sg_buf *out, const char *s);
+
+/* saml_request.c: what every message of ours shares (the AuthnRequest's and
+ * saml_logout.c's). */
+/* The size of a message ID of ours: "_", 32 hex digits, NUL. */
+#define SG_SAML_ID_LEN 34
+/* Writes a fresh random message ID (core 1.3.4: an NCName, 128 bits). */
+void saml_authn_id(char rid[SG_SAML_ID_LEN]);
+/* Appends ` name="value"` with value escaped; -1 as saml_xml_escape. */
+int saml_xml_attr(struct sg_buf *out, const char *name, const char *value);
+/* Writes t as xs:dateTime in UTC without fraction (core 1.3.3); -1 if the
+ * year has no four-digit form. */
+int saml_time_format(int64_t t, char out[32]);
+/* The HTTP-Redirect URL (bindings 3.4.4.1) of the message xml of ours:
+ * base, "?" or "&", param (SAMLRequest or SAMLResponse) = the URL-encoded
+ * base64 of its raw DEFLATE, RelayState when not NULL, and with key SigAlg
+ * and an RSA-SHA256 Signature over that query as sent.  *url in a.  0, or
+ * -1 with err. */
+int saml_redirect_url(const char *base, const char *param, const char *xml, size_t len,
+                      const char *relay_state, const struct sg_saml_keys *key, struct sg_arena *a,
+                      const char **url, struct sg_err *err);
+
+/* saml_dsig.c: decrypts enc (an EncryptedElementType, core 6.1: an
+ * EncryptedAssertion, an EncryptedID) with the SP key and puts the one
+ * element ns:name it holds in its place in the tree (*out).  -1 (err not
+ * set: every failure reads the same to the caller). */
+int saml_decrypt_element(struct saml_ctx *c, xmlNodePtr enc, const char *ns, const char *name,
+                         xmlNodePtr *out);
 
 #endif

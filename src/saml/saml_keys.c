@@ -2,8 +2,8 @@
  * saml_keys.c - key sets for the SAML module: the IdP's signing keys, taken
  * from the certificates in PEM files or PEM texts (those of IdP metadata;
  * every certificate of every file, so that an IdP's key rollover is two
- * certificates side by side), and the SP's own private key for decryption,
- * checked against its certificate.
+ * certificates side by side), and the SP's own private key for decryption
+ * and signing, checked against its certificate (which it then carries).
  *
  * Only the public key of an IdP certificate is used: trust comes from our
  * configuration (metadata or files), not from a certificate chain, and
@@ -24,6 +24,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <xmlsec/keys.h>
+#include <xmlsec/openssl/app.h>
 #include <xmlsec/openssl/evp.h>
 
 #include "saml_int.h"
@@ -266,6 +267,15 @@ sg_saml_keys_from_key_file(const char *key_path, const char *cert_path, struct s
 	key = saml_key_from_evp(pk);
 	if (key == NULL) {
 		sg_errlist_add(errs, "%s: the key cannot be used by xmlsec", key_path);
+		return NULL;
+	}
+	/* The certificate rides along for the KeyInfo of XML signatures we
+	 * make (saml_sign.c); decryption does not need it. */
+	if (cert_path != NULL &&
+	    xmlSecOpenSSLAppKeyCertLoad(key, cert_path, xmlSecKeyDataFormatPem) < 0) {
+		sg_errlist_add(errs, "%s: the certificate cannot be used by xmlsec", cert_path);
+		xmlSecKeyDestroy(key);
+		ERR_clear_error();
 		return NULL;
 	}
 	k = saml_keys_new();

@@ -1,10 +1,11 @@
 /*
  * saml_metadata.c - SAML metadata (SAML metadata 2.0) in and out: the IdP's
  * EntityDescriptor read into what the SP needs (entity ID, the
- * HTTP-Redirect SingleSignOnService and SingleLogoutService, the signing
- * certificates, validUntil), as Keycloak, Entra ID (federationmetadata.xml)
- * and ADFS publish it, and the SP's own EntityDescriptor written for the
- * IdP's administrator.
+ * SingleSignOnService for HTTP-Redirect and HTTP-POST, the HTTP-Redirect
+ * SingleLogoutService and its ResponseLocation, the signing certificates,
+ * validUntil), as Keycloak, Entra ID (federationmetadata.xml) and ADFS
+ * publish it, and the SP's own EntityDescriptor written for the IdP's
+ * administrator.
  *
  * Reading uses the hardened parser of responses (no DTD, no network, depth
  * and node count bounded).  Elements we do not use are skipped, among them
@@ -140,20 +141,28 @@ saml_md_select(struct saml_ctx *c, const char *want, xmlNodePtr *entity, xmlNode
 	return 0;
 }
 
-/* The Location of role's first element name with binding, or NULL. */
+/* The Location of role's first element name with binding, or NULL;
+ * *response (if not NULL) its ResponseLocation (metadata 2.2.2), or NULL. */
 static const char *
-saml_md_service(struct saml_ctx *c, xmlNodePtr role, const char *name, const char *binding)
+saml_md_service(struct saml_ctx *c, xmlNodePtr role, const char *name, const char *binding,
+                const char **response)
 {
-	const char *b, *loc;
+	const char *b, *loc, *rl;
 	xmlNodePtr n;
 
+	if (response != NULL)
+		*response = NULL;
 	for (n = saml_first_el(role); n != NULL; n = saml_next_el(n)) {
 		if (!saml_is(n, SG_SAML_NS_METADATA, name))
 			continue;
 		b = saml_attr(c, n, "Binding");
 		loc = saml_attr(c, n, "Location");
-		if (b != NULL && strcmp(b, binding) == 0 && loc != NULL && loc[0] != '\0')
-			return loc;
+		if (b == NULL || strcmp(b, binding) != 0 || loc == NULL || loc[0] == '\0')
+			continue;
+		rl = saml_attr(c, n, "ResponseLocation");
+		if (response != NULL && rl != NULL && rl[0] != '\0')
+			*response = rl;
+		return loc;
 	}
 	return NULL;
 }
@@ -309,13 +318,14 @@ saml_md_read(struct saml_ctx *c, const char *want, struct sg_saml_idp_metadata *
 		return saml_fail(c, "metadata", SG_SAML_ERR_INPUT,
 		                 "the EntityDescriptor has no entityID");
 	out->sso_redirect_url =
-	    saml_md_service(c, idp, "SingleSignOnService", SAML_BINDING_REDIRECT);
-	if (out->sso_redirect_url == NULL)
+	    saml_md_service(c, idp, "SingleSignOnService", SAML_BINDING_REDIRECT, NULL);
+	out->sso_post_url = saml_md_service(c, idp, "SingleSignOnService", SAML_BINDING_POST, NULL);
+	if (out->sso_redirect_url == NULL && out->sso_post_url == NULL)
 		return saml_fail(c, "metadata", SG_SAML_ERR_INPUT,
-		                 "the IdP has no SingleSignOnService with the HTTP-Redirect "
-		                 "binding");
-	out->slo_redirect_url =
-	    saml_md_service(c, idp, "SingleLogoutService", SAML_BINDING_REDIRECT);
+		                 "the IdP has no SingleSignOnService with the HTTP-Redirect or "
+		                 "HTTP-POST binding");
+	out->slo_redirect_url = saml_md_service(c, idp, "SingleLogoutService",
+	                                        SAML_BINDING_REDIRECT, &out->slo_response_url);
 	if (saml_md_certs(c, idp, out) < 0)
 		return -1;
 	return saml_md_valid_until(c, idp, &out->valid_until);

@@ -4,7 +4,9 @@
  * is written as text with every interpolated value escaped, raw-DEFLATEd,
  * base64-encoded and URL-encoded into the IdP's SSO URL, with RelayState
  * and, when the SP signs, SigAlg and an RSA-SHA256 Signature over the query
- * exactly as sent.  The decoder takes a URL-decoded SAMLRequest or
+ * exactly as sent.  For the HTTP-POST binding (bindings 3.5.4) the same
+ * request is base64 of the XML, with the signature enveloped in it
+ * (saml_sign.c).  The decoder takes a URL-decoded SAMLRequest or
  * SAMLResponse value back to XML with the inflated size bounded: a zip bomb
  * stops at the bound and never costs more memory than it.
  *
@@ -30,6 +32,8 @@
 
 #define SAML_RELAY_STATE_MAX 80 /* bindings 3.4.3 */
 #define SAML_ID_BYTES 16        /* 128 random bits, 32 hex digits */
+/* An ID's size: "_", the digits, NUL. */
+#define SAML_ID_LEN (1 + 2 * SAML_ID_BYTES + 1)
 #define SAML_INFLATE_CHUNK 16384
 #define SAML_BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 #define SAML_SIGALG_RSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
@@ -118,8 +122,8 @@ saml_b64_decode_strict(const char *s, size_t n, struct sg_buf *out)
 	return 0;
 }
 
-/* Appends ` name="value"` with value escaped; -1 as saml_xml_escape. */
-static int
+/* Appends ` name="value"` with value escaped (see saml_int.h). */
+int
 saml_xml_attr(struct sg_buf *out, const char *name, const char *value)
 {
 	sg_buf_printf(out, " %s=\"", name);
@@ -131,7 +135,7 @@ saml_xml_attr(struct sg_buf *out, const char *name, const char *value)
 
 /* Writes t as xs:dateTime in UTC without fraction ("2026-01-01T00:00:00Z",
  * SAML core 1.3.3).  -1 if the year has no four-digit form. */
-static int
+int
 saml_time_format(int64_t t, char out[32])
 {
 	struct tm tm;
@@ -143,7 +147,32 @@ saml_time_format(int64_t t, char out[32])
 	return strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ? -1 : 0;
 }
 
-/* Writes the AuthnRequest (SAML core 3.4.1) with ID id into xml. */
+/* Appends the RequestedAuthnContext (core 3.3.2.2.1) r asks for, if any;
+ * -1 as saml_xml_escape. */
+static int
+saml_authn_context(const struct sg_saml_authn_request *r, struct sg_buf *xml)
+{
+	size_t i;
+	int bad = 0;
+
+	if (r->nauthn_context == 0)
+		return 0;
+	sg_buf_puts(xml, "<samlp:RequestedAuthnContext");
+	if (r->authn_context_comparison != NULL)
+		bad |= saml_xml_attr(xml, "Comparison", r->authn_context_comparison);
+	sg_buf_puts(xml, ">");
+	for (i = 0; i < r->nauthn_context; i++) {
+		sg_buf_puts(xml, "<saml:AuthnContextClassRef>");
+		bad |= saml_xml_escape(xml, r->authn_context[i]);
+		sg_buf_puts(xml, "</saml:AuthnContextClassRef>");
+	}
+	sg_buf_puts(xml, "</samlp:RequestedAuthnContext>");
+	return bad;
+}
+
+/* Writes the AuthnRequest (SAML core 3.4.1) with ID id into xml: Issuer
+ * first, as the schema's sequence wants, and nothing between it and
+ * NameIDPolicy, where the POST binding's signature goes (core 5.4.1). */
 static int
 saml_authn_xml(const struct sg_saml_authn_request *r, const char *id, struct sg_buf *xml,
                struct sg_err *err)
@@ -166,7 +195,9 @@ saml_authn_xml(const struct sg_saml_authn_request *r, const char *id, struct sg_
 	sg_buf_puts(xml, "</saml:Issuer><samlp:NameIDPolicy AllowCreate=\"true\"");
 	if (r->name_id_format != NULL)
 		bad |= saml_xml_attr(xml, "Format", r->name_id_format);
-	sg_buf_puts(xml, "/></samlp:AuthnRequest>");
+	sg_buf_puts(xml, "/>");
+	bad |= saml_authn_context(r, xml);
+	sg_buf_puts(xml, "</samlp:AuthnRequest>");
 	if (bad)
 		return sg_err_set(err, SG_SAML_ERR_INPUT,
 		                  "a value of the AuthnRequest holds a control character");
@@ -276,6 +307,29 @@ out:
 	return rc;
 }
 
+/* Checks the RequestedAuthnContext settings: no empty class, and a
+ * Comparison the schema's enumeration has (core 3.3.2.2.1). */
+static int
+saml_authn_context_check(const struct sg_saml_authn_request *r, struct sg_err *err)
+{
+	static const char *const cmp[] = { "exact", "minimum", "maximum", "better" };
+	const char *c = r->authn_context_comparison;
+	size_t i;
+
+	for (i = 0; i < r->nauthn_context; i++)
+		if (r->authn_context[i] == NULL || r->authn_context[i][0] == '\0')
+			return sg_err_set(err, SG_SAML_ERR_INPUT,
+			                  "AuthnContextClassRef %zu is empty", i + 1);
+	for (i = 0; c != NULL && i < SG_NELEM(cmp); i++)
+		if (strcmp(c, cmp[i]) == 0)
+			return 0;
+	if (c != NULL)
+		return sg_err_set(err, SG_SAML_ERR_INPUT,
+		                  "the AuthnContext comparison is not exact, minimum, maximum or "
+		                  "better");
+	return 0;
+}
+
 /* Checks the request's settings before anything is built. */
 static int
 saml_authn_check(const struct sg_saml_authn_request *r, struct sg_err *err)
@@ -290,7 +344,26 @@ saml_authn_check(const struct sg_saml_authn_request *r, struct sg_err *err)
 		return sg_err_set(err, SG_SAML_ERR_INPUT,
 		                  "the RelayState is longer than %d bytes (bindings 3.4.3)",
 		                  SAML_RELAY_STATE_MAX);
-	return 0;
+	return saml_authn_context_check(r, err);
+}
+
+/* Writes a fresh random request ID: an NCName (core 1.3.4) with "_" first,
+ * as a digit may not start one, and 128 random bits (core 1.3.4: a chance
+ * of collision of at most 2^-128).  Every message of ours takes one. */
+void
+saml_authn_id(char rid[SAML_ID_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[SAML_ID_BYTES];
+	size_t i;
+
+	sg_csprng(rnd, sizeof(rnd));
+	rid[0] = '_';
+	for (i = 0; i < sizeof(rnd); i++) {
+		rid[1 + 2 * i] = hex[rnd[i] >> 4];
+		rid[2 + 2 * i] = hex[rnd[i] & 15];
+	}
+	rid[SAML_ID_LEN - 1] = '\0';
 }
 
 /* Builds the AuthnRequest and its HTTP-Redirect URL (see saml.h). */
@@ -298,23 +371,14 @@ int
 sg_saml_authn_redirect(const struct sg_saml_authn_request *r, struct sg_arena *a, const char **id,
                        const char **url, struct sg_err *err)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char rnd[SAML_ID_BYTES];
-	char rid[1 + 2 * SAML_ID_BYTES + 1];
+	char rid[SAML_ID_LEN];
 	struct sg_buf xml = { 0 }, u = { 0 };
-	size_t i, ulen;
+	size_t ulen;
 	int rc = -1;
 
 	if (saml_authn_check(r, err) < 0)
 		return -1;
-	/* An NCName (core 1.3.4): "_" first, as a digit may not start one. */
-	sg_csprng(rnd, sizeof(rnd));
-	rid[0] = '_';
-	for (i = 0; i < sizeof(rnd); i++) {
-		rid[1 + 2 * i] = hex[rnd[i] >> 4];
-		rid[2 + 2 * i] = hex[rnd[i] & 15];
-	}
-	rid[sizeof(rid) - 1] = '\0';
+	saml_authn_id(rid);
 	if (saml_authn_xml(r, rid, &xml, err) < 0)
 		goto out;
 	ulen = strlen(r->idp_sso_url);
@@ -331,6 +395,39 @@ sg_saml_authn_redirect(const struct sg_saml_authn_request *r, struct sg_arena *a
 out:
 	sg_buf_free(&xml);
 	sg_buf_free(&u);
+	return rc;
+}
+
+/* Builds the AuthnRequest for the HTTP-POST binding, signed in the XML
+ * when there is a key (see saml.h). */
+int
+sg_saml_authn_post(const struct sg_saml_authn_request *r, struct sg_arena *a, const char **id,
+                   const char **saml_request, struct sg_err *err)
+{
+	char rid[SAML_ID_LEN];
+	struct sg_buf xml = { 0 }, signed_xml = { 0 }, b64 = { 0 };
+	const struct sg_buf *msg = &xml;
+	int rc = -1;
+
+	if (saml_authn_check(r, err) < 0)
+		return -1;
+	saml_authn_id(rid);
+	if (saml_authn_xml(r, rid, &xml, err) < 0)
+		goto out;
+	if (r->sign_key != NULL) {
+		if (saml_sign_enveloped(r->sign_key, xml.data, xml.len, &signed_xml, err) < 0)
+			goto out;
+		msg = &signed_xml;
+	}
+	/* Bindings 3.5.4: base64 of the XML; one line, as the form value. */
+	saml_b64_encode(msg->data, msg->len, &b64);
+	*id = sg_arena_strdup(a, rid);
+	*saml_request = sg_arena_strndup(a, b64.data, b64.len);
+	rc = 0;
+out:
+	sg_buf_free(&xml);
+	sg_buf_free(&signed_xml);
+	sg_buf_free(&b64);
 	return rc;
 }
 
@@ -420,5 +517,66 @@ sg_saml_redirect_decode(const char *b64, size_t len, size_t max, struct sg_arena
 out:
 	sg_buf_free(&z);
 	free(x);
+	return rc;
+}
+
+/* Appends "?" or "&" to u after base, as a query then follows. */
+static void
+saml_url_join(struct sg_buf *u, const char *base)
+{
+	size_t n = strlen(base);
+
+	sg_buf_append(u, base, n);
+	if (strchr(base, '?') == NULL)
+		sg_buf_puts(u, "?");
+	else if (n > 0 && base[n - 1] != '?' && base[n - 1] != '&')
+		sg_buf_puts(u, "&");
+}
+
+/* The HTTP-Redirect URL of any message of ours (see saml_int.h). */
+int
+saml_redirect_url(const char *base, const char *param, const char *xml, size_t len,
+                  const char *relay_state, const struct sg_saml_keys *key, struct sg_arena *a,
+                  const char **url, struct sg_err *err)
+{
+	struct sg_buf u = { 0 }, b64 = { 0 };
+	unsigned char *z = NULL;
+	size_t zlen = 0, start;
+	int rc = -1;
+
+	saml_url_join(&u, base);
+	start = u.len;
+	if (saml_deflate(xml, len, &z, &zlen) < 0) {
+		sg_err_set(err, SG_SAML_ERR_INPUT, "the %s cannot be deflated", param);
+		goto out;
+	}
+	saml_b64_encode(z, zlen, &b64);
+	sg_buf_printf(&u, "%s=", param);
+	sg_http_percent_encode(&u, b64.data, b64.len, "");
+	if (relay_state != NULL) {
+		sg_buf_puts(&u, "&RelayState=");
+		sg_http_percent_encode(&u, relay_state, strlen(relay_state), "");
+	}
+	if (key != NULL) {
+		sg_buf_puts(&u, "&SigAlg=");
+		sg_http_percent_encode(&u, SAML_SIGALG_RSA_SHA256, strlen(SAML_SIGALG_RSA_SHA256),
+		                       "");
+		sg_buf_reset(&b64);
+		/* Bindings 3.4.4.1: the octets signed are the query as sent. */
+		if (saml_sign(key, u.data + start, u.len - start, &b64) < 0) {
+			sg_err_set(err, SG_SAML_ERR_SIGNATURE,
+			           "the %s cannot be signed (the SP key must be an RSA key)",
+			           param);
+			goto out;
+		}
+		sg_buf_puts(&u, "&Signature=");
+		sg_http_percent_encode(&u, b64.data, b64.len, "");
+	}
+	*url = sg_arena_strndup(a, u.data, u.len);
+	rc = 0;
+out:
+	free(z);
+	sg_buf_free(&b64);
+	sg_buf_free(&u);
 	return rc;
 }

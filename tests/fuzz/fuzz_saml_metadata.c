@@ -27,7 +27,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ready = true;
 	a = sg_arena_new();
 	if (sg_saml_idp_metadata_parse((const char *)data, size, NULL, a, &md, &err) == 0) {
-		if (md.entity_id == NULL || md.sso_redirect_url == NULL || md.ncerts == 0)
+		if (md.entity_id == NULL ||
+		    (md.sso_redirect_url == NULL && md.sso_post_url == NULL) || md.ncerts == 0)
 			abort();
 	} else if (err.code == 0 || err.detail[0] == '\0') {
 		abort();

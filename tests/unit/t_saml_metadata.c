@@ -3,6 +3,7 @@
  * IdP metadata as Keycloak, Entra ID and ADFS publish it (the samples in
  * tests/unit/data/saml/metadata-*.xml, made from the test certificates),
  * an EntitiesDescriptor with two IdPs, the documents that must be refused,
+ * the SSO service in either binding and the SLO ResponseLocation,
  * the python3-saml corpus' metadata files, the SP's own metadata parsed
  * back with libxml2, and the end-to-end proof: keys built from the parsed
  * certificates validate a signed Response.
@@ -137,8 +138,11 @@ keycloak(void **state)
 	assert_string_equal(md.entity_id, "https://keycloak.example.test/realms/ssogw");
 	assert_string_equal(md.sso_redirect_url,
 	                    "https://keycloak.example.test/realms/ssogw/protocol/saml");
+	assert_string_equal(md.sso_post_url,
+	                    "https://keycloak.example.test/realms/ssogw/protocol/saml");
 	assert_string_equal(md.slo_redirect_url,
 	                    "https://keycloak.example.test/realms/ssogw/protocol/saml");
+	assert_null(md.slo_response_url);
 	assert_int_equal(md.ncerts, 1);
 	assert_cert(md.signing_certs[0], "idp.crt");
 	assert_int_equal(md.valid_until, 0);
@@ -167,8 +171,11 @@ entra(void **state)
 	                                  "36a304b66dad/");
 	assert_string_equal(md.sso_redirect_url, "https://login.microsoftonline.com/9188040d-6c67-"
 	                                         "4c5b-b112-36a304b66dad/saml2");
+	assert_string_equal(md.sso_post_url, "https://login.microsoftonline.com/9188040d-6c67-"
+	                                     "4c5b-b112-36a304b66dad/saml2");
 	assert_string_equal(md.slo_redirect_url, "https://login.microsoftonline.com/9188040d-6c67-"
 	                                         "4c5b-b112-36a304b66dad/saml2");
+	assert_null(md.slo_response_url);
 	/* Rollover: both certificates, in document order. */
 	assert_int_equal(md.ncerts, 2);
 	assert_cert(md.signing_certs[0], "idp.crt");
@@ -194,7 +201,9 @@ adfs(void **state)
 	assert_int_equal(parse_file("metadata-adfs.xml", NULL, *state, &md, &err), 0);
 	assert_string_equal(md.entity_id, "http://adfs.example.test/adfs/services/trust");
 	assert_string_equal(md.sso_redirect_url, "https://adfs.example.test/adfs/ls/");
+	assert_string_equal(md.sso_post_url, "https://adfs.example.test/adfs/ls/");
 	assert_string_equal(md.slo_redirect_url, "https://adfs.example.test/adfs/ls/");
+	assert_null(md.slo_response_url);
 	assert_int_equal(md.ncerts, 1);
 	assert_cert(md.signing_certs[0], "idp.crt");
 }
@@ -215,7 +224,9 @@ entities(void **state)
 	                 0);
 	assert_string_equal(md.entity_id, "https://idp-b.example.test/saml");
 	assert_string_equal(md.sso_redirect_url, "https://idp-b.example.test/sso/redirect");
+	assert_string_equal(md.sso_post_url, "https://idp-b.example.test/sso/post");
 	assert_null(md.slo_redirect_url);
+	assert_null(md.slo_response_url);
 	assert_int_equal(md.ncerts, 1);
 	assert_cert(md.signing_certs[0], "idp2.crt");
 	/* The entity's validUntil is earlier than the EntitiesDescriptor's. */
@@ -226,6 +237,7 @@ entities(void **state)
 	                            *state, &md, &err),
 	                 0);
 	assert_string_equal(md.sso_redirect_url, "https://idp-a.example.test/sso/redirect");
+	assert_string_equal(md.sso_post_url, "https://idp-a.example.test/sso/post");
 	assert_cert(md.signing_certs[0], "idp.crt");
 	assert_int_equal(saml_time_parse("2027-06-30T12:00:00Z", &t), 0);
 	assert_int_equal(md.valid_until, t);
@@ -287,10 +299,13 @@ refusals(void **state)
 
 	/* The baseline is accepted. */
 	assert_int_equal(parse_doc("", SG_SAML_NS_PROTOCOL, REDIRECT, k, *state, &md, &err), 0);
-	/* No SingleSignOnService with HTTP-Redirect. */
-	assert_int_equal(parse_doc("", SG_SAML_NS_PROTOCOL, POST, k, *state, &md, &err),
+	/* No SingleSignOnService with HTTP-Redirect or HTTP-POST (POST alone
+	 * is accepted: see bindings). */
+	assert_int_equal(parse_doc("", SG_SAML_NS_PROTOCOL,
+	                           "urn:oasis:names:tc:SAML:2.0:bindings:SOAP", k, *state, &md,
+	                           &err),
 	                 SG_SAML_ERR_INPUT);
-	assert_detail(&err, "no SingleSignOnService with the HTTP-Redirect binding");
+	assert_detail(&err, "no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding");
 	/* An encryption certificate only. */
 	assert_int_equal(parse_doc("", SG_SAML_NS_PROTOCOL, REDIRECT, enc, *state, &md, &err),
 	                 SG_SAML_ERR_INPUT);
@@ -392,6 +407,100 @@ certificates(void **state)
 	sg_buf_free(&ws);
 	free(b);
 	free(b2);
+}
+
+/* Parses a one-entity IdP document whose IDPSSODescriptor holds the
+ * signing certificate b64 and then services (SSO and SLO elements). */
+static int
+parse_services(const char *b64, const char *services, struct sg_arena *a,
+               struct sg_saml_idp_metadata *md, struct sg_err *err)
+{
+	char *k = key(" use=\"signing\"", b64);
+	char *xml =
+	    sg_xasprintf("<md:EntityDescriptor xmlns:md=\"" SG_SAML_NS_METADATA
+	                 "\" xmlns:ds=\"" SG_SAML_NS_DSIG "\" entityID=\"urn:test:idp\">"
+	                 "<md:IDPSSODescriptor protocolSupportEnumeration=\"" SG_SAML_NS_PROTOCOL
+	                 "\">%s%s</md:IDPSSODescriptor></md:EntityDescriptor>",
+	                 k, services);
+	int rc = parse(xml, NULL, a, md, err);
+
+	free(xml);
+	free(k);
+	return rc;
+}
+
+/* The SSO service in either binding or both; the Redirect SLO service's
+ * ResponseLocation (metadata 2.2.2), and not another binding's. */
+static void
+bindings(void **state)
+{
+	struct sg_saml_idp_metadata md;
+	struct sg_err err;
+	char *b = cert_body("idp.crt");
+
+	/* POST only: accepted, with no Redirect URL. */
+	assert_int_equal(parse_services(b,
+	                                "<md:SingleSignOnService Binding=\"" POST
+	                                "\" Location=\"https://idp.test/sso/post\"/>",
+	                                *state, &md, &err),
+	                 0);
+	assert_null(md.sso_redirect_url);
+	assert_string_equal(md.sso_post_url, "https://idp.test/sso/post");
+	assert_null(md.slo_redirect_url);
+	assert_null(md.slo_response_url);
+	/* Redirect only; a POST one with an empty Location does not count. */
+	assert_int_equal(parse_services(b,
+	                                "<md:SingleSignOnService Binding=\"" POST
+	                                "\" Location=\"\"/>"
+	                                "<md:SingleSignOnService Binding=\"" REDIRECT
+	                                "\" Location=\"https://idp.test/sso/redirect\"/>",
+	                                *state, &md, &err),
+	                 0);
+	assert_string_equal(md.sso_redirect_url, "https://idp.test/sso/redirect");
+	assert_null(md.sso_post_url);
+	/* SLO: POST's ResponseLocation first, then the Redirect one's. */
+	assert_int_equal(
+	    parse_services(b,
+	                   "<md:SingleLogoutService Binding=\"" POST
+	                   "\" Location=\"https://idp.test/slo/post\" "
+	                   "ResponseLocation=\"https://idp.test/slo/post-resp\"/>"
+	                   "<md:SingleLogoutService Binding=\"" REDIRECT
+	                   "\" Location=\"https://idp.test/slo\" "
+	                   "ResponseLocation=\"https://idp.test/slo/resp?a=1&amp;b=2\"/>"
+	                   "<md:SingleSignOnService Binding=\"" POST
+	                   "\" Location=\"https://idp.test/sso/post\"/>"
+	                   "<md:SingleSignOnService Binding=\"" REDIRECT
+	                   "\" Location=\"https://idp.test/sso/redirect\"/>",
+	                   *state, &md, &err),
+	    0);
+	assert_string_equal(md.sso_redirect_url, "https://idp.test/sso/redirect");
+	assert_string_equal(md.sso_post_url, "https://idp.test/sso/post");
+	assert_string_equal(md.slo_redirect_url, "https://idp.test/slo");
+	assert_string_equal(md.slo_response_url, "https://idp.test/slo/resp?a=1&b=2");
+	/* Only the POST SLO has a ResponseLocation: the Redirect one has none. */
+	assert_int_equal(parse_services(b,
+	                                "<md:SingleLogoutService Binding=\"" POST
+	                                "\" Location=\"https://idp.test/slo/post\" "
+	                                "ResponseLocation=\"https://idp.test/slo/post-resp\"/>"
+	                                "<md:SingleLogoutService Binding=\"" REDIRECT
+	                                "\" Location=\"https://idp.test/slo\"/>"
+	                                "<md:SingleSignOnService Binding=\"" REDIRECT
+	                                "\" Location=\"https://idp.test/sso/redirect\"/>",
+	                                *state, &md, &err),
+	                 0);
+	assert_string_equal(md.slo_redirect_url, "https://idp.test/slo");
+	assert_null(md.slo_response_url);
+	/* Neither SSO binding: refused, and out is left empty. */
+	assert_int_equal(parse_services(b,
+	                                "<md:SingleSignOnService Binding=\"urn:oasis:names:tc:"
+	                                "SAML:2.0:bindings:HTTP-Artifact\" "
+	                                "Location=\"https://idp.test/sso/artifact\"/>",
+	                                *state, &md, &err),
+	                 SG_SAML_ERR_INPUT);
+	assert_detail(&err, "no SingleSignOnService");
+	assert_null(md.sso_post_url);
+	assert_null(md.entity_id);
+	free(b);
 }
 
 /* One file of the python3-saml corpus and what the parser must make of it. */
@@ -697,6 +806,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(adfs, unit_arena_setup, unit_arena_teardown),
 		cmocka_unit_test_setup_teardown(entities, unit_arena_setup, unit_arena_teardown),
 		cmocka_unit_test_setup_teardown(refusals, unit_arena_setup, unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(bindings, unit_arena_setup, unit_arena_teardown),
 		cmocka_unit_test_setup_teardown(certificates, unit_arena_setup,
 		                                unit_arena_teardown),
 		cmocka_unit_test_setup_teardown(python3_saml_corpus, unit_arena_setup,

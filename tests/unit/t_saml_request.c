@@ -5,9 +5,13 @@
  * raw INFLATE through sg_saml_redirect_decode, the XML read with libxml2),
  * every field checked, hostile values shown to round-trip without breaking
  * out of their attribute, and the RSA-SHA256 Signature verified with
- * OpenSSL against the SP certificate (tests/unit/data/saml/sp.crt).  Then
- * the decoder alone: strict base64, bad DEFLATE data, and a zip bomb that
- * stops at the bound.
+ * OpenSSL against the SP certificate (tests/unit/data/saml/sp.crt).  The
+ * RequestedAuthnContext in both bindings.  The HTTP-POST binding: base64
+ * decoded back to the same request, and its enveloped signature verified
+ * with the SP certificate by the library's own checks (saml_verify, as for
+ * a Response) and by the xmlsec1 command (when installed), and refused by
+ * both once a byte changes.  Then the decoder alone: strict base64, bad
+ * DEFLATE data, and a zip bomb that stops at the bound.
  */
 #include "config.h"
 
@@ -23,19 +27,24 @@
 #include <cmocka.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/valid.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "lib.h"
 #include "saml.h"
+#include "saml_int.h"
 
 #ifndef SG_SRCDIR
 #define SG_SRCDIR "."
 #endif
 #define SP_KEY SG_SRCDIR "/tests/unit/data/saml/sp.key"
 #define SP_CRT SG_SRCDIR "/tests/unit/data/saml/sp.crt"
+#define IDP_CRT SG_SRCDIR "/tests/unit/data/saml/idp.crt"
 
 #define SP_ENTITY "https://jira.example.test/ssogw/saml/metadata"
 #define ACS_URL "https://jira.example.test/ssogw/saml/acs"
@@ -45,8 +54,11 @@
 #define MAX_XML (64 * 1024)
 #define NS_PROTOCOL "urn:oasis:names:tc:SAML:2.0:protocol"
 #define NS_ASSERTION "urn:oasis:names:tc:SAML:2.0:assertion"
+#define NS_DSIG "http://www.w3.org/2000/09/xmldsig#"
+#define AC_PPT "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+#define AC_MFA "http://schemas.microsoft.com/claims/multipleauthn"
 
-static struct sg_saml_keys *sp_keys, *sp_cert_only;
+static struct sg_saml_keys *sp_keys, *sp_cert_only, *idp_cert_only;
 
 /* A plain request to the test IdP; tests change what they need. */
 static struct sg_saml_authn_request
@@ -241,10 +253,12 @@ group_setup(void **state)
 		return -1;
 	sp_keys = sg_saml_keys_from_key_file(SP_KEY, SP_CRT, &errs);
 	sp_cert_only = sg_saml_keys_from_cert_files(&crt, 1, &errs);
+	crt = IDP_CRT;
+	idp_cert_only = sg_saml_keys_from_cert_files(&crt, 1, &errs);
 	for (size_t i = 0; i < errs.count; i++)
 		printf("keys: %s\n", errs.msg[i]);
 	sg_errlist_clear(&errs);
-	return sp_keys != NULL && sp_cert_only != NULL ? 0 : -1;
+	return sp_keys != NULL && sp_cert_only != NULL && idp_cert_only != NULL ? 0 : -1;
 }
 
 static int
@@ -253,6 +267,7 @@ group_teardown(void **state)
 	(void)state;
 	sg_saml_keys_unref(sp_keys);
 	sg_saml_keys_unref(sp_cert_only);
+	sg_saml_keys_unref(idp_cert_only);
 	sg_saml_shutdown();
 	return 0;
 }
@@ -513,6 +528,387 @@ test_sign_without_private_key(void **state)
 	assert_null(url);
 }
 
+/* The RequestedAuthnContext element of the request in xml (NULL if none);
+ * *doc set (the caller frees it). */
+static xmlNodePtr
+authn_context(const char *xml, xmlDocPtr *doc)
+{
+	xmlNodePtr root = parse_root(xml, doc),
+	           rac = child(root, NS_PROTOCOL, "RequestedAuthnContext");
+
+	/* Core 3.4.1's sequence: after NameIDPolicy, last of ours. */
+	if (rac != NULL) {
+		assert_ptr_equal(xmlPreviousElementSibling(rac),
+		                 child(root, NS_PROTOCOL, "NameIDPolicy"));
+		assert_null(xmlNextElementSibling(rac));
+	}
+	return rac;
+}
+
+/* Asserts that rac holds exactly the classes want[0..n) in order. */
+static void
+assert_classes(xmlNodePtr rac, const char *const *want, size_t n)
+{
+	xmlNodePtr k;
+	xmlChar *text;
+	size_t i = 0;
+
+	for (k = xmlFirstElementChild(rac); k != NULL; k = xmlNextElementSibling(k), i++) {
+		assert_true(i < n);
+		assert_non_null(k->ns);
+		assert_string_equal((const char *)k->ns->href, NS_ASSERTION);
+		assert_string_equal((const char *)k->name, "AuthnContextClassRef");
+		text = xmlNodeGetContent(k);
+		assert_string_equal((const char *)text, want[i]);
+		xmlFree(text);
+	}
+	assert_int_equal(i, n);
+}
+
+/* Classes in order, escaped, with the Comparison asked for (core 3.3.2.2.1). */
+static void
+test_authn_context(void **state)
+{
+	struct sg_arena *a = *state;
+	struct sg_saml_authn_request r = base_request();
+	const char *classes[] = { AC_PPT, AC_MFA, "urn:x:<a&b>\"'" };
+	const char *id, *url, *xml;
+	xmlDocPtr doc;
+	xmlNodePtr rac;
+
+	r.name_id_format = FMT_EMAIL;
+	r.authn_context = classes;
+	r.nauthn_context = 3;
+	r.authn_context_comparison = "minimum";
+	url = redirect(a, &r, &id);
+	xml = request_xml(a, url);
+	assert_null(strstr(xml, "<a&b>"));
+	assert_request(xml, &r, id);
+	rac = authn_context(xml, &doc);
+	assert_non_null(rac);
+	assert_attr(rac, "Comparison", "minimum");
+	assert_classes(rac, classes, 3);
+	xmlFreeDoc(doc);
+	/* One class, Comparison left to its default (exact). */
+	r.nauthn_context = 1;
+	r.authn_context_comparison = NULL;
+	rac = authn_context(request_xml(a, redirect(a, &r, &id)), &doc);
+	assert_non_null(rac);
+	assert_attr(rac, "Comparison", NULL);
+	assert_classes(rac, classes, 1);
+	xmlFreeDoc(doc);
+	r.authn_context_comparison = "better";
+	rac = authn_context(request_xml(a, redirect(a, &r, &id)), &doc);
+	assert_attr(rac, "Comparison", "better");
+	xmlFreeDoc(doc);
+}
+
+/* No class asked for: no element, whatever the comparison says. */
+static void
+test_authn_context_none(void **state)
+{
+	struct sg_arena *a = *state;
+	struct sg_saml_authn_request r = base_request();
+	const char *classes[] = { AC_PPT };
+	const char *id, *xml;
+	xmlDocPtr doc;
+
+	xml = request_xml(a, redirect(a, &r, &id));
+	assert_null(authn_context(xml, &doc));
+	assert_null(strstr(xml, "AuthnContext"));
+	xmlFreeDoc(doc);
+	r.authn_context = classes;
+	r.authn_context_comparison = "maximum";
+	xml = request_xml(a, redirect(a, &r, &id));
+	assert_null(strstr(xml, "AuthnContext"));
+	assert_null(strstr(xml, "maximum"));
+}
+
+/* A Comparison outside the schema's list, an empty or missing class, a
+ * control character: refused by both bindings. */
+static void
+test_authn_context_bad(void **state)
+{
+	struct sg_arena *a = *state;
+	struct sg_saml_authn_request r = base_request();
+	const char *classes[] = { AC_PPT, "", NULL, "urn:x\x01" };
+	const char *cmp[] = { "atleast", "Exact", "", "minimum ", NULL };
+	struct sg_err err;
+	const char *id, *out;
+	size_t i;
+
+	r.authn_context = classes;
+	r.nauthn_context = 1;
+	for (i = 0; i < SG_NELEM(cmp) + 3; i++) {
+		r.authn_context = i < SG_NELEM(cmp) ? classes : classes + (i - SG_NELEM(cmp) + 1);
+		r.authn_context_comparison = i < SG_NELEM(cmp) ? cmp[i] : NULL;
+		if (i == SG_NELEM(cmp) - 1)
+			continue; /* NULL is the default: fine */
+		out = NULL;
+		err.code = 0;
+		assert_int_equal(sg_saml_authn_redirect(&r, a, &id, &out, &err), -1);
+		assert_int_equal(err.code, SG_SAML_ERR_INPUT);
+		assert_null(out);
+		err.code = 0;
+		assert_int_equal(sg_saml_authn_post(&r, a, &id, &out, &err), -1);
+		assert_int_equal(err.code, SG_SAML_ERR_INPUT);
+		assert_null(out);
+	}
+}
+
+/* Builds r's POST value, expecting success; *id set. */
+static const char *
+post(struct sg_arena *a, const struct sg_saml_authn_request *r, const char **id)
+{
+	struct sg_err err = { 0 };
+	const char *b64 = NULL;
+
+	*id = NULL;
+	assert_int_equal(sg_saml_authn_post(r, a, id, &b64, &err), 0);
+	assert_non_null(*id);
+	assert_non_null(b64);
+	return b64;
+}
+
+/* The XML a POST value carries: standard base64 on one line, no white
+ * space (it goes into a form field as it is). */
+static const char *
+post_xml(struct sg_arena *a, const char *b64)
+{
+	struct sg_buf xml = { 0 };
+	const char *s;
+	size_t n = strlen(b64);
+
+	assert_true(n > 0 && n % 4 == 0);
+	assert_int_equal(strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                             "0123456789+/="),
+	                 n);
+	assert_int_equal(saml_base64_decode(b64, n, MAX_XML, &xml), 0);
+	assert_null(memchr(xml.data, '\0', xml.len));
+	s = sg_arena_strndup(a, xml.data, xml.len);
+	sg_buf_free(&xml);
+	return s;
+}
+
+/* Verifies the enveloped signature of the request in xml with keys the
+ * way a Response's is (saml_verify: shape, algorithms, "#ID" on the root,
+ * xmlsec with our key only); 0, or the error code. */
+static int
+verify_enveloped(struct sg_arena *a, const char *xml, const struct sg_saml_keys *keys)
+{
+	struct sg_saml_trust t = { .idp_keys = keys };
+	struct sg_err err = { 0 };
+	struct saml_ctx c = { .t = &t, .a = a, .err = &err };
+	xmlNodePtr root, sig;
+	xmlAttrPtr id;
+	xmlChar *v;
+	int rc;
+
+	root = parse_root(xml, &c.doc);
+	id = xmlHasProp(root, (const xmlChar *)"ID");
+	assert_non_null(id);
+	v = xmlNodeGetContent((xmlNodePtr)id);
+	assert_non_null(xmlAddID(NULL, c.doc, v, id));
+	xmlFree(v);
+	sig = child(root, NS_DSIG, "Signature");
+	assert_non_null(sig);
+	rc = saml_verify(&c, root, sig) == 0 ? 0 : err.code;
+	xmlFreeDoc(c.doc);
+	return rc;
+}
+
+/* Verifies xml with the xmlsec1 command and the SP certificate: its exit
+ * status, or -1 when the command is not installed. */
+static int
+verify_xmlsec1(const char *xml)
+{
+	char path[] = "/tmp/t_saml_request.XXXXXX", cmd[1024];
+	size_t n = strlen(xml);
+	int fd, st;
+
+	if (system("command -v xmlsec1 >/dev/null 2>&1") != 0)
+		return -1;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, xml, n), (ssize_t)n);
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+	         "xmlsec1 --verify --pubkey-cert-pem '%s' --id-attr:ID "
+	         "urn:oasis:names:tc:SAML:2.0:protocol:AuthnRequest '%s' >/dev/null 2>&1",
+	         SP_CRT, path);
+	st = system(cmd);
+	unlink(path);
+	assert_true(st != -1 && WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* HTTP-POST unsigned: the same request as the Redirect binding's, with no
+ * Signature anywhere and the RequestedAuthnContext in it. */
+static void
+test_post_unsigned(void **state)
+{
+	struct sg_arena *a = *state;
+	struct sg_saml_authn_request r = base_request();
+	const char *classes[] = { AC_MFA };
+	const char *id, *id2, *xml;
+	xmlDocPtr doc;
+	xmlNodePtr rac;
+
+	r.name_id_format = FMT_EMAIL;
+	r.force_authn = true;
+	r.relay_state = "s1";
+	r.authn_context = classes;
+	r.nauthn_context = 1;
+	r.authn_context_comparison = "exact";
+	xml = post_xml(a, post(a, &r, &id));
+	assert_int_equal(strlen(id), 33);
+	assert_int_equal(id[0], '_');
+	assert_request(xml, &r, id);
+	assert_null(strstr(xml, "Signature"));
+	assert_null(strstr(xml, NS_DSIG));
+	/* The RelayState travels beside, never inside. */
+	assert_null(strstr(xml, "s1"));
+	rac = authn_context(xml, &doc);
+	assert_attr(rac, "Comparison", "exact");
+	assert_classes(rac, classes, 1);
+	xmlFreeDoc(doc);
+	/* A fresh ID each time. */
+	(void)post(a, &r, &id2);
+	assert_string_not_equal(id, id2);
+	/* No AuthnContext asked for: none. */
+	r.nauthn_context = 0;
+	assert_null(strstr(post_xml(a, post(a, &r, &id)), "AuthnContext"));
+}
+
+/* The signed request's shape: ds:Signature right after Issuer (core
+ * 5.4.1), RSA-SHA256 over one Reference to "#ID" with the enveloped and
+ * exclusive c14n transforms, and the SP certificate in KeyInfo. */
+static void
+assert_signature_shape(const char *xml, const char *id)
+{
+	xmlDocPtr doc;
+	xmlNodePtr root = parse_root(xml, &doc), issuer, sig, si, ref, n;
+	char *uri = sg_xasprintf("#%s", id);
+
+	issuer = child(root, NS_ASSERTION, "Issuer");
+	sig = xmlNextElementSibling(issuer);
+	assert_non_null(sig);
+	assert_string_equal((const char *)sig->name, "Signature");
+	assert_string_equal((const char *)sig->ns->href, NS_DSIG);
+	assert_ptr_equal(xmlNextElementSibling(sig), child(root, NS_PROTOCOL, "NameIDPolicy"));
+	si = child(sig, NS_DSIG, "SignedInfo");
+	assert_attr(child(si, NS_DSIG, "CanonicalizationMethod"), "Algorithm",
+	            "http://www.w3.org/2001/10/xml-exc-c14n#");
+	assert_attr(child(si, NS_DSIG, "SignatureMethod"), "Algorithm",
+	            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256");
+	ref = child(si, NS_DSIG, "Reference");
+	assert_attr(ref, "URI", uri);
+	n = xmlFirstElementChild(child(ref, NS_DSIG, "Transforms"));
+	assert_attr(n, "Algorithm", "http://www.w3.org/2000/09/xmldsig#enveloped-signature");
+	assert_attr(xmlNextElementSibling(n), "Algorithm",
+	            "http://www.w3.org/2001/10/xml-exc-c14n#");
+	assert_null(xmlNextElementSibling(xmlNextElementSibling(n)));
+	assert_attr(child(ref, NS_DSIG, "DigestMethod"), "Algorithm",
+	            "http://www.w3.org/2001/04/xmlenc#sha256");
+	n = child(child(child(sig, NS_DSIG, "KeyInfo"), NS_DSIG, "X509Data"), NS_DSIG,
+	          "X509Certificate");
+	assert_non_null(n);
+	free(uri);
+	xmlFreeDoc(doc);
+}
+
+/* Replaces the first from in s (which must hold it) by to, same length. */
+static char *
+tamper(struct sg_arena *a, const char *s, const char *from, const char *to)
+{
+	char *t = sg_arena_strdup(a, s), *p = strstr(t, from);
+
+	assert_non_null(p);
+	assert_int_equal(strlen(from), strlen(to));
+	memcpy(p, to, strlen(to));
+	return t;
+}
+
+/* HTTP-POST signed: verifies with the SP certificate (ours and xmlsec1's
+ * checks), not with another key, and not after any byte changes. */
+static void
+test_post_signed(void **state)
+{
+	struct sg_arena *a = *state;
+	struct sg_saml_authn_request r = base_request();
+	const char *classes[] = { AC_PPT, AC_MFA };
+	const char *id, *xml, *bad[4];
+	char *sv;
+	size_t i;
+	int cli;
+
+	r.name_id_format = FMT_EMAIL;
+	r.force_authn = true;
+	r.relay_state = "relay";
+	r.authn_context = classes;
+	r.nauthn_context = 2;
+	r.authn_context_comparison = "minimum";
+	r.sp_entity_id = SP_ENTITY "?a=1&b=<\"'>";
+	r.sign_key = sp_keys;
+	xml = post_xml(a, post(a, &r, &id));
+	assert_request(xml, &r, id);
+	assert_signature_shape(xml, id);
+	assert_int_equal(verify_enveloped(a, xml, sp_cert_only), 0);
+	assert_int_equal(verify_enveloped(a, xml, idp_cert_only), SG_SAML_ERR_SIGNATURE);
+	cli = verify_xmlsec1(xml);
+	if (cli < 0)
+		print_message("xmlsec1 is not installed: its check is skipped\n");
+	else
+		assert_int_equal(cli, 0);
+
+	/* A changed ACS, Destination, class, and signature value. */
+	bad[0] = tamper(a, xml, "saml/acs\"", "saml/acz\"");
+	bad[1] = tamper(a, xml, "idp.example.test", "idp.example.tesT");
+	bad[2] = tamper(a, xml, "PasswordProtected", "PasswordProtecteD");
+	sv = strstr(xml, "<ds:SignatureValue>");
+	assert_non_null(sv);
+	sv += strlen("<ds:SignatureValue>");
+	bad[3] = tamper(a, xml, sg_arena_strndup(a, sv, 8), sv[0] == 'A' ? "BAAAAAAA" : "AAAAAAAA");
+	for (i = 0; i < SG_NELEM(bad); i++) {
+		assert_int_equal(verify_enveloped(a, bad[i], sp_cert_only), SG_SAML_ERR_SIGNATURE);
+		if (cli >= 0)
+			assert_int_not_equal(verify_xmlsec1(bad[i]), 0);
+	}
+}
+
+/* A key set without a private key cannot sign a POST request either; the
+ * settings are checked as for the Redirect binding. */
+static void
+test_post_errors(void **state)
+{
+	struct sg_arena *a = *state;
+	struct sg_saml_authn_request r = base_request();
+	struct sg_err err = { 0 };
+	const char *id = NULL, *b64 = NULL;
+	char rs[82];
+
+	r.sign_key = sp_cert_only;
+	assert_int_equal(sg_saml_authn_post(&r, a, &id, &b64, &err), -1);
+	assert_int_equal(err.code, SG_SAML_ERR_SIGNATURE);
+	assert_null(b64);
+	r = base_request();
+	r.idp_sso_url = NULL;
+	assert_int_equal(sg_saml_authn_post(&r, a, &id, &b64, &err), -1);
+	assert_int_equal(err.code, SG_SAML_ERR_INPUT);
+	r = base_request();
+	memset(rs, 'r', 81);
+	rs[81] = '\0';
+	r.relay_state = rs;
+	assert_int_equal(sg_saml_authn_post(&r, a, &id, &b64, &err), -1);
+	assert_int_equal(err.code, SG_SAML_ERR_INPUT);
+	r = base_request();
+	r.sp_entity_id = "sp\x01";
+	r.sign_key = sp_keys;
+	assert_int_equal(sg_saml_authn_post(&r, a, &id, &b64, &err), -1);
+	assert_int_equal(err.code, SG_SAML_ERR_INPUT);
+	assert_null(b64);
+}
+
 /* Raw DEFLATE then standard base64 of p, as an IdP would send it. */
 static char *
 encode(struct sg_arena *a, const void *p, size_t n)
@@ -673,6 +1069,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_signed, arena_setup, arena_teardown),
 		cmocka_unit_test_setup_teardown(test_sign_without_private_key, arena_setup,
 		                                arena_teardown),
+		cmocka_unit_test_setup_teardown(test_authn_context, arena_setup, arena_teardown),
+		cmocka_unit_test_setup_teardown(test_authn_context_none, arena_setup,
+		                                arena_teardown),
+		cmocka_unit_test_setup_teardown(test_authn_context_bad, arena_setup,
+		                                arena_teardown),
+		cmocka_unit_test_setup_teardown(test_post_unsigned, arena_setup, arena_teardown),
+		cmocka_unit_test_setup_teardown(test_post_signed, arena_setup, arena_teardown),
+		cmocka_unit_test_setup_teardown(test_post_errors, arena_setup, arena_teardown),
 		cmocka_unit_test_setup_teardown(test_decode_foreign, arena_setup, arena_teardown),
 		cmocka_unit_test_setup_teardown(test_decode_bad_base64, arena_setup,
 		                                arena_teardown),
