@@ -18,7 +18,7 @@ build="gcc make autoconf automake pkg-config
 check="$build clang clang-format libclang-rt-14-dev openssl curl ssl-cert iproute2 procps systemd
   nginx libnginx-mod-http-echo redis-server xmlsec1 apache2 libapache2-mod-php php-xml simplesamlphp"
 demo="$build openssl curl ssl-cert"
-bench="$build openssl curl nginx wrk redis-server"
+bench="$build openssl curl nginx wrk redis-server apache2 libapache2-mod-auth-mellon python3-lxml python3-xmlsec"
 
 case "${1:-}" in
 build) want=$build ;;

@@ -17,6 +17,9 @@
 #   idle TLS    resident memory of ssogw and nginx holding 10,000 idle TLS
 #               connections (Node's tls module opens them).
 #   start-up    exec to listening, median of 15 runs, ssogw vs nginx.
+#   saml acs    SAML ACS validations per second on one core, ssogw beside
+#               Apache + mod_auth_mellon on the same kind of signed
+#               Response (tests/bench/saml_acs.sh, which also runs alone).
 set -u
 . "$(dirname "$0")/../integration/harness.sh"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -260,3 +263,6 @@ s_us=$(startup s_conf "$SSOGW" -f -c "$WORK/s.conf")
 n_us=$(startup n_conf "$NGINX" -c "$WORK/start/nginx.conf")
 echo "bench: start-up, exec to listening (median of 15)"
 echo "  ssogw ${s_us} us, nginx ${n_us} us, ratio $(awk "BEGIN { printf \"%.2f\", $s_us / $n_us }")"
+
+# SAML sign-ins: a script of its own, with its own work folder.
+sh "$TOP/tests/bench/saml_acs.sh"
