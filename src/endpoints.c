@@ -20,6 +20,7 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "pipeline_int.h"
@@ -147,40 +148,191 @@ flow_no_session(struct sg_flow *f)
 	respond_login_required(f);
 }
 
-void
-flow_start_login(struct sg_flow *f, bool force, const char *return_url, const char *post_ref)
+/* A new login reference (it names a login or logout state cookie). */
+static void
+new_ref(char ref[23])
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sg_sso_login_ref_new((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, ref);
+}
+
+const struct sg_conf_idp *
+flow_app_idp(const struct sg_flow *f, const char *name)
+{
+	for (size_t i = 0; i < f->r.app->idp_count; i++)
+		if (strcmp(f->r.app->idps[i]->s.name, name) == 0)
+			return f->r.app->idps[i];
+	return NULL;
+}
+
+/* The app's IdP for an email address or a bare domain (its "domains"), or
+ * NULL. */
+static const struct sg_conf_idp *
+idp_for_domain(const struct sg_conf_app *app, const char *email_or_domain)
+{
+	const char *at = strrchr(email_or_domain, '@');
+	const char *d = at != NULL ? at + 1 : email_or_domain;
+
+	for (size_t i = 0; i < app->idp_count; i++)
+		for (size_t j = 0; j < app->idps[i]->domains.count; j++)
+			if (strcasecmp(app->idps[i]->domains.v[j], d) == 0)
+				return app->idps[i];
+	return NULL;
+}
+
+/*
+ * Home-realm discovery: the IdP this login goes to.  The only one when the
+ * app has one; else the one the request names: idp=NAME (on <prefix>login),
+ * domain_hint=DOMAIN or login_hint=EMAIL (Entra ID's names, on any URL),
+ * matched against each IdP's "domains".  NULL: the user chooses.
+ */
+static const struct sg_conf_idp *
+pick_idp(struct sg_flow *f, bool own_endpoint)
+{
+	const struct sg_conf_app *app = f->r.app;
+	const char *name = own_endpoint ? flow_query(f, "idp") : NULL;
+	const char *hint = flow_query(f, "domain_hint");
+	const struct sg_conf_idp *idp = NULL;
+
+	if (app->idp_count <= 1)
+		return app->idp;
+	if (name != NULL)
+		idp = flow_app_idp(f, name);
+	if (idp == NULL && hint != NULL)
+		idp = idp_for_domain(app, hint);
+	if (idp == NULL && (hint = flow_query(f, "login_hint")) != NULL)
+		idp = idp_for_domain(app, hint);
+	return idp;
+}
+
+/* Seals ls into the login cookie named by ref, dropping the oldest such
+ * cookies beyond login_state_max. */
+static void
+set_login_cookie(struct sg_flow *f, const char *ref, const struct sg_login_state *ls)
 {
 	const struct sg_conf *c = f->rc->conf;
-	const struct sg_conf_idp *idp = f->r.app->idp;
-	const struct sg_login_provider *p = idp ? pipeline.providers[idp->type] : NULL;
-	struct sg_login_state ls = { 0 };
-	struct timespec ts;
-	const char **drop, *url;
-	char ref[23];
-	size_t n;
+	const char **drop;
+	size_t n = sg_sso_login_cookies_to_drop(c, f->req, f->rc->arena, &drop);
+
+	for (size_t i = 0; i < n; i++)
+		sg_http_add(&f->act->resp, f->rc->arena, "Set-Cookie", drop[i]);
+	sg_http_add(&f->act->resp, f->rc->arena, "Set-Cookie",
+	            sg_sso_login_cookie(c, pipeline.keys.login, ref, ls, f->rc->arena));
+}
+
+/* Sends the browser to idp for login ls under ref, and seals ls (now with
+ * what the provider added) into the login cookie. */
+static void
+start_with(struct sg_flow *f, const struct sg_conf_idp *idp, struct sg_login_state *ls,
+           const char *ref)
+{
+	const struct sg_login_provider *p = pipeline.providers[idp->type];
 
 	if (p == NULL) {
 		/* Said once at start (sg_pipeline_init); here only for -d. */
 		flow_respond_error(f, 503, "Sign-in is not available for this application yet.");
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	sg_sso_login_ref_new((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, ref);
+	ls->idp = idp->s.name;
+	if (!p->start(f, idp, ls, ref))
+		return; /* the provider answered with an error */
+	set_login_cookie(f, ref, ls);
+}
+
+/* The chooser: one button per IdP of the app, and an email field whose
+ * domain picks one; both come back to <prefix>login/choose with ref. */
+static void
+respond_chooser(struct sg_flow *f, const char *ref, const char *notice, int status)
+{
+	const struct sg_conf_app *app = f->r.app;
+	struct sg_sso_choice *ch = sg_arena_alloc(f->rc->arena, app->idp_count * sizeof(*ch));
+	struct sg_buf page = { 0 };
+	bool by_email = false;
+
+	for (size_t i = 0; i < app->idp_count; i++) {
+		ch[i].name = app->idps[i]->s.name;
+		ch[i].label =
+		    app->idps[i]->display_name ? app->idps[i]->display_name : app->idps[i]->s.name;
+		by_email = by_email || app->idps[i]->domains.count > 0;
+	}
+	sg_sso_chooser_page(flow_endpoint_url(f, "login/choose"), ref, ch, app->idp_count, by_email,
+	                    notice, &page);
+	flow_respond_body(f, status, "text/html; charset=utf-8", &page);
+}
+
+/* A login whose IdP the user must choose: the state is sealed now, with
+ * an empty IdP, and the chooser page comes back with its reference. */
+static void
+start_choosing(struct sg_flow *f, struct sg_login_state *ls, const char *ref)
+{
+	ls->idp = "";
+	respond_chooser(f, ref, NULL, 200);
+	set_login_cookie(f, ref, ls);
+}
+
+/* Starts a login; own_endpoint: the request is <prefix>login (idp= counts). */
+static void
+start_login(struct sg_flow *f, bool force, const char *return_url, const char *post_ref,
+            bool own_endpoint)
+{
+	const struct sg_conf_idp *idp = pick_idp(f, own_endpoint);
+	struct sg_login_state ls = { 0 };
+	char ref[23];
+
+	if (f->r.app->idp_count == 0) {
+		flow_respond_error(f, 503, "Sign-in is not available for this application.");
+		return;
+	}
+	new_ref(ref);
 	ls.app = f->r.app->s.name;
-	ls.idp = idp->s.name;
 	ls.return_url = return_url;
 	ls.force_authn = force;
 	ls.post_ref = post_ref;
 	ls.created = f->now;
-	url = p->start(f, idp, &ls, ref);
-	if (url == NULL)
-		return; /* the provider answered */
-	flow_redirect(f, 302, url);
-	n = sg_sso_login_cookies_to_drop(c, f->req, f->rc->arena, &drop);
-	for (size_t i = 0; i < n; i++)
-		sg_http_add(&f->act->resp, f->rc->arena, "Set-Cookie", drop[i]);
-	sg_http_add(&f->act->resp, f->rc->arena, "Set-Cookie",
-	            sg_sso_login_cookie(c, pipeline.keys.login, ref, &ls, f->rc->arena));
+	if (idp == NULL)
+		start_choosing(f, &ls, ref);
+	else
+		start_with(f, idp, &ls, ref);
+}
+
+void
+flow_start_login(struct sg_flow *f, bool force, const char *return_url, const char *post_ref)
+{
+	start_login(f, force, return_url, post_ref, false);
+}
+
+/* <prefix>login/choose?ref=REF&idp=NAME or &email=ADDRESS: the chooser's
+ * answer goes on to the IdP under the same login reference. */
+static void
+login_choose(struct sg_flow *f)
+{
+	const char *ref = flow_query(f, "ref"), *name = flow_query(f, "idp");
+	const char *email = flow_query(f, "email");
+	const struct sg_conf_idp *idp = NULL;
+	struct sg_login_state ls;
+
+	if (!flow_open_login(f, ref, &ls))
+		return;
+	if (ls.idp[0] != '\0') {
+		flow_respond_error(f, 400,
+		                   "This sign-in has already chosen its identity provider.");
+		return;
+	}
+	if (name != NULL)
+		idp = flow_app_idp(f, name);
+	else if (email != NULL && *email != '\0')
+		idp = idp_for_domain(f->r.app, email);
+	if (idp == NULL) {
+		respond_chooser(f, ref,
+		                email != NULL ? "No sign-in is set up for that email address's "
+		                                "domain. Choose where to sign in."
+		                              : "Choose where to sign in.",
+		                email != NULL ? 200 : 400);
+		return;
+	}
+	start_with(f, idp, &ls, ref);
 }
 
 bool
@@ -232,6 +384,25 @@ replay_token(const uint8_t *skey, const char *ref, struct sg_arena *a)
 	return t;
 }
 
+void
+flow_respond_autopost(struct sg_flow *f, const char *action, const struct sg_sso_field *fields,
+                      size_t n, bool to_self, const char *message)
+{
+	struct sg_buf page = { 0 }, nonce = { 0 };
+	uint8_t raw[16];
+
+	sg_csprng(raw, sizeof(raw));
+	sg_base64url_encode(raw, sizeof(raw), &nonce);
+	sg_sso_autopost_page(action, fields, n, nonce.data, message, &page);
+	flow_respond_body(f, 200, "text/html; charset=utf-8", &page);
+	sg_http_set(&f->act->resp, f->rc->arena, "Content-Security-Policy",
+	            sg_arena_printf(f->rc->arena,
+	                            "default-src 'none'; script-src 'nonce-%s'; "
+	                            "style-src 'unsafe-inline'%s",
+	                            nonce.data, to_self ? "; form-action 'self'" : ""));
+	sg_buf_free(&nonce);
+}
+
 /* Sends the browser on after a login: the replay page for a kept POST,
  * else the return URL when it passes the validator, else the app's start. */
 static void
@@ -241,24 +412,14 @@ login_onward(struct login_end *e)
 	const char *back = e->ls.return_url;
 
 	if (e->ls.post_ref != NULL) {
-		struct sg_buf page = { 0 };
-		uint8_t raw[16];
-		struct sg_buf nonce = { 0 };
+		struct sg_sso_field ref = {
+			"ref", sg_arena_printf(f->rc->arena, "%s.%s", e->ls.post_ref,
+			                       replay_token(e->skey, e->ls.post_ref, f->rc->arena))
+		};
 
-		sg_csprng(raw, sizeof(raw));
-		sg_base64url_encode(raw, sizeof(raw), &nonce);
-		sg_sso_replay_page(
-		    flow_endpoint_url(f, "post-replay"),
-		    sg_arena_printf(f->rc->arena, "%s.%s", e->ls.post_ref,
-		                    replay_token(e->skey, e->ls.post_ref, f->rc->arena)),
-		    nonce.data, &page);
-		flow_respond_body(f, 200, "text/html; charset=utf-8", &page);
-		sg_http_set(&f->act->resp, f->rc->arena, "Content-Security-Policy",
-		            sg_arena_printf(f->rc->arena,
-		                            "default-src 'none'; script-src 'nonce-%s'; "
-		                            "style-src 'unsafe-inline'; form-action 'self'",
-		                            nonce.data));
-		sg_buf_free(&nonce);
+		flow_respond_autopost(f, flow_endpoint_url(f, "post-replay"), &ref, 1, true,
+		                      "You are signed in. Continue to send the form you were "
+		                      "filling in.");
 		return;
 	}
 	if (back == NULL || !sg_sso_return_url_ok(f->rc->conf, back))
@@ -349,6 +510,11 @@ flow_finish_login(struct sg_flow *f, const char *ref, const struct sg_login_stat
 	struct login_end *e;
 	uint8_t id[SG_SESSION_ID_LEN];
 
+	if (ls->logout || flow_app_idp(f, ls->idp) == NULL) {
+		/* An empty IdP: the chooser's state, which no IdP has answered. */
+		flow_respond_error(f, 400, "This sign-in has not chosen an identity provider.");
+		return;
+	}
 	if (!session_usable(f, s))
 		return;
 	if (s->auth_time == 0 || s->auth_time > f->now)
@@ -386,7 +552,34 @@ flow_finish_login(struct sg_flow *f, const char *ref, const struct sg_login_stat
 
 /* ---- <prefix>logout ---- */
 
-/* The session is gone: clear the cookie and go on. */
+/* Single logout: when the ended session came from an IdP whose protocol
+ * logs out there too, the browser goes there, with a sealed logout state;
+ * true when act holds that redirect. */
+static bool
+logout_at_idp(struct sg_flow *f)
+{
+	const struct sg_session *s = f->ended;
+	const struct sg_conf_idp *idp = s != NULL ? flow_app_idp(f, s->idp) : NULL;
+	const struct sg_login_provider *p = idp != NULL ? pipeline.providers[idp->type] : NULL;
+	struct sg_login_state ls = { 0 };
+	char ref[23];
+
+	if (p == NULL || p->logout == NULL)
+		return false;
+	new_ref(ref);
+	ls.app = f->r.app->s.name;
+	ls.idp = idp->s.name;
+	ls.logout = true;
+	ls.return_url = f->return_url != NULL ? f->return_url : "";
+	ls.created = f->now;
+	if (!p->logout(f, idp, s, &ls, ref))
+		return false;
+	set_login_cookie(f, ref, &ls);
+	return true;
+}
+
+/* The session is gone: clear the cookie and go on (by the IdP's logout
+ * when there is one). */
 static void
 on_logged_out(void *arg, enum sg_store_status st)
 {
@@ -400,15 +593,31 @@ on_logged_out(void *arg, enum sg_store_status st)
 		flow_settle(f);
 		return;
 	}
-	sg_log_info("%s: session ended by sign-out on [app %s]", f->rc->client.addr,
-	            f->r.app->s.name);
-	if (back != NULL)
+	sg_log_info("%s: session%s%s ended by sign-out on [app %s]", f->rc->client.addr,
+	            f->ended ? " of " : "", f->ended ? f->ended->user : "", f->r.app->s.name);
+	if (logout_at_idp(f))
+		; /* the IdP's answer comes back to the provider's endpoint */
+	else if (back != NULL)
 		flow_redirect(f, 303, back);
 	else
 		flow_respond_error(f, 200, "You are signed out.");
 	sg_http_add(&f->act->resp, f->rc->arena, "Set-Cookie",
 	            sg_sso_session_cookie_clear(f->rc->conf, f->rc->arena));
 	flow_settle(f);
+}
+
+/* The session about to end, read first for the IdP's logout. */
+static void
+on_logout_session(void *arg, enum sg_store_status st, struct sg_session *s)
+{
+	struct sg_flow *f = arg;
+
+	if (st == SG_STORE_UNAVAILABLE) {
+		on_logged_out(f, st);
+		return;
+	}
+	f->ended = st == SG_STORE_OK ? s : NULL;
+	sg_store_del(pipeline.store, &f->link, f->skey, on_logged_out, f);
 }
 
 static void
@@ -432,7 +641,8 @@ on_logout_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
 		return;
 	}
 	flow_wait(f);
-	sg_store_del(pipeline.store, &f->link, f->skey, on_logged_out, f);
+	sg_store_peek(pipeline.store, &f->link, f->skey, f->now, f->rc->arena, on_logout_session,
+	              f);
 }
 
 static void
@@ -544,7 +754,7 @@ login(struct sg_flow *f)
 
 	if (back == NULL || !sg_sso_return_url_ok(f->rc->conf, back))
 		back = flow_app_url(f, "/");
-	flow_start_login(f, false, back, NULL);
+	start_login(f, false, back, NULL, true);
 }
 
 /* True when the request's method is one of the list, else a 405. */
@@ -562,16 +772,35 @@ method_ok(struct sg_flow *f, const char *allowed)
 	return false;
 }
 
+/* Hands sub to the sign-in providers of the app's IdPs (each kind once). */
+static bool
+provider_endpoint(struct sg_flow *f, const char *sub)
+{
+	const struct sg_conf_app *app = f->r.app;
+
+	for (size_t i = 0; i < app->idp_count; i++) {
+		const struct sg_login_provider *p = pipeline.providers[app->idps[i]->type];
+		bool seen = false;
+
+		for (size_t j = 0; j < i; j++)
+			seen = seen || app->idps[j]->type == app->idps[i]->type;
+		if (!seen && p != NULL && p->endpoint != NULL && p->endpoint(f, sub))
+			return true;
+	}
+	return false;
+}
+
 void
 flow_gateway(struct sg_flow *f)
 {
 	const char *sub = f->r.app_path + strlen(f->rc->conf->server.prefix);
-	const struct sg_conf_idp *idp = f->r.app->idp;
-	const struct sg_login_provider *p = idp ? pipeline.providers[idp->type] : NULL;
 
 	if (strcmp(sub, "login") == 0) {
 		if (method_ok(f, "GET, HEAD"))
 			login(f);
+	} else if (strcmp(sub, "login/choose") == 0) {
+		if (method_ok(f, "GET, HEAD"))
+			login_choose(f);
 	} else if (strcmp(sub, "logout") == 0) {
 		if (method_ok(f, "GET, HEAD, POST"))
 			logout(f);
@@ -581,7 +810,7 @@ flow_gateway(struct sg_flow *f)
 	} else if (strcmp(sub, "jwks.json") == 0) {
 		if (method_ok(f, "GET, HEAD"))
 			jwks(f);
-	} else if (p == NULL || p->endpoint == NULL || !p->endpoint(f, sub)) {
+	} else if (!provider_endpoint(f, sub)) {
 		flow_respond_error(f, 404, "There is no gateway endpoint at this address.");
 	}
 }

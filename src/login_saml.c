@@ -25,72 +25,43 @@
 /* A posted Response may be large (many groups, encrypted): bounded. */
 #define ACS_BODY_MAX (512 * 1024)
 
-/* The IdP as this login sees it: from the [idp] section's own values, or
- * from its metadata file. */
-struct idp_view {
-	const char *entity_id;
-	const char *sso_url;
-	struct sg_saml_keys *keys; /* one reference, the caller's */
-};
-
-/* Fills v for idp (strings in a); NULL, or why the IdP cannot be used
- * (logged already). */
-static const char *
-idp_resolve(const struct sg_conf_idp *idp, bool want_keys, struct sg_arena *a, struct idp_view *v)
+const char *
+saml_idp_resolve(const struct sg_conf_idp *idp, bool want_keys, struct sg_arena *a,
+                 struct saml_idp_view *v)
 {
-	struct sg_errlist errs = { 0 };
-	struct sg_saml_idp_metadata md;
-	struct sg_err err = { 0 };
-	size_t len;
-	char *xml;
+	const char *why = NULL;
+	struct sg_idp_meta *m;
+	struct timeval now;
 
 	memset(v, 0, sizeof(*v));
-	if (idp->entity_id != NULL && idp->sso_url.text != NULL && idp->certificate.count > 0) {
-		v->entity_id = idp->entity_id;
-		v->sso_url = idp->sso_url.text;
-		if (want_keys)
-			v->keys = sg_saml_keys_from_cert_files(idp->certificate.v,
-			                                       idp->certificate.count, &errs);
-	} else if (idp->metadata_file != NULL) {
-		xml = sg_read_file(idp->metadata_file, 4 * 1024 * 1024, &len);
-		if (xml == NULL ||
-		    sg_saml_idp_metadata_parse(xml, len, idp->entity_id, a, &md, &err) == -1) {
-			sg_log_error("[idp %s]: metadata %s: %s", idp->s.name, idp->metadata_file,
-			             xml ? err.detail : "cannot be read");
-			free(xml);
-			return "The identity provider's metadata cannot be used.";
-		}
-		free(xml);
-		v->entity_id = md.entity_id;
-		v->sso_url = md.sso_redirect_url;
-		if (want_keys)
-			v->keys = sg_saml_keys_from_cert_pems(md.signing_certs, md.ncerts, &errs);
-	} else {
-		return "Sign-in needs the identity provider's entity_id, sso_url and certificate, "
-		       "or its metadata_file, in the configuration.";
-	}
-	for (size_t i = 0; i < errs.count; i++)
-		sg_log_error("[idp %s]: %s", idp->s.name, errs.msg[i]);
-	sg_errlist_clear(&errs);
-	if (want_keys && v->keys == NULL)
-		return "The identity provider's certificate cannot be read.";
+	gettimeofday(&now, NULL); /* <sys/time.h>, through lib.h */
+	m = sg_idp_meta_get(idp, (int64_t)now.tv_sec, &why);
+	if (m == NULL)
+		return why;
+	v->entity_id = sg_arena_strdup(a, m->entity_id);
+	v->sso_url = m->sso_url ? sg_arena_strdup(a, m->sso_url) : NULL;
+	v->sso_post_url = m->sso_post_url ? sg_arena_strdup(a, m->sso_post_url) : NULL;
+	v->slo_url = m->slo_url ? sg_arena_strdup(a, m->slo_url) : NULL;
+	v->slo_response_url = m->slo_response_url ? sg_arena_strdup(a, m->slo_response_url) : NULL;
+	if (want_keys)
+		v->keys = sg_saml_keys_ref(m->keys);
+	sg_idp_meta_unref(m);
 	return NULL;
 }
 
 /* Fills v for idp; false when act holds the error page. */
 static bool
-idp_view(struct sg_flow *f, const struct sg_conf_idp *idp, bool want_keys, struct idp_view *v)
+idp_view(struct sg_flow *f, const struct sg_conf_idp *idp, bool want_keys, struct saml_idp_view *v)
 {
-	const char *why = idp_resolve(idp, want_keys, f->rc->arena, v);
+	const char *why = saml_idp_resolve(idp, want_keys, f->rc->arena, v);
 
 	if (why != NULL)
 		flow_respond_error(f, 503, why);
 	return why == NULL;
 }
 
-/* The SP's key set for signing requests and decrypting, or NULL. */
-static struct sg_saml_keys *
-sp_keys_of(const struct sg_conf_app *app)
+struct sg_saml_keys *
+saml_sp_keys(const struct sg_conf_app *app)
 {
 	struct sg_errlist errs = { 0 };
 	struct sg_saml_keys *k;
@@ -104,46 +75,82 @@ sp_keys_of(const struct sg_conf_app *app)
 	return k;
 }
 
-static struct sg_saml_keys *
-sp_keys(struct sg_flow *f)
+/* Same order as the authn_context_comparison words in conf/directives.c;
+ * exact, the default, is left out of the request. */
+static const char *const comparisons[] = { NULL, "minimum", "maximum", "better" };
+
+/* Sends the AuthnRequest r in the binding idp asks for; false when act
+ * holds an error page.  *id is the request's ID. */
+static bool
+send_authn_request(struct sg_flow *f, const struct sg_conf_idp *idp, const struct saml_idp_view *v,
+                   struct sg_saml_authn_request *r, const char **id)
 {
-	return sp_keys_of(f->r.app);
+	bool post = idp->request_binding == SG_SAML_BINDING_POST;
+	struct sg_err err = { 0 };
+	const char *out;
+	int rc;
+
+	r->idp_sso_url = post && v->sso_post_url != NULL ? v->sso_post_url : v->sso_url;
+	if (r->idp_sso_url == NULL) {
+		sg_log_error("[idp %s]: no SingleSignOnService for the HTTP-%s binding",
+		             idp->s.name, post ? "POST" : "Redirect");
+		flow_respond_error(
+		    f, 503,
+		    post ? "The identity provider has no HTTP-POST sign-on service."
+		         : "The identity provider has no HTTP-Redirect sign-on "
+		           "service (request_binding = post would use its POST one).");
+		return false;
+	}
+	rc = post ? sg_saml_authn_post(r, f->rc->arena, id, &out, &err)
+	          : sg_saml_authn_redirect(r, f->rc->arena, id, &out, &err);
+	if (rc == -1) {
+		sg_log_error("[idp %s]: cannot build an AuthnRequest: %s", idp->s.name, err.detail);
+		flow_respond_error(f, 500, "The sign-in request could not be made.");
+		return false;
+	}
+	if (post) {
+		struct sg_sso_field fields[] = { { "SAMLRequest", out },
+			                         { "RelayState", r->relay_state } };
+
+		flow_respond_autopost(f, r->idp_sso_url, fields, SG_NELEM(fields), false,
+		                      "Continue to the identity provider to sign in.");
+	} else {
+		flow_redirect(f, 302, out);
+	}
+	return true;
 }
 
-static const char *
+static bool
 saml_start(struct sg_flow *f, const struct sg_conf_idp *idp, struct sg_login_state *ls,
            const char *ref)
 {
 	struct sg_saml_authn_request r = { 0 };
 	struct sg_saml_keys *key = NULL;
-	struct sg_err err = { 0 };
-	struct idp_view v;
-	const char *id, *url;
-	int rc;
+	struct saml_idp_view v;
+	const char *id;
+	bool sent;
 
 	if (!idp_view(f, idp, false, &v))
-		return NULL;
-	if (idp->sign_requests && (key = sp_keys(f)) == NULL) {
+		return false;
+	if (idp->sign_requests && (key = saml_sp_keys(f->r.app)) == NULL) {
 		flow_respond_error(f, 500, "The gateway's SAML key cannot be read.");
-		return NULL;
+		return false;
 	}
 	r.sp_entity_id = flow_endpoint_url(f, "saml/metadata");
 	r.acs_url = flow_endpoint_url(f, "saml/acs");
-	r.idp_sso_url = v.sso_url;
 	r.name_id_format = idp->name_id_format;
 	r.force_authn = ls->force_authn;
+	r.authn_context = idp->authn_context.v;
+	r.nauthn_context = idp->authn_context.count;
+	r.authn_context_comparison = comparisons[idp->authn_context_comparison];
 	r.relay_state = ref;
 	r.sign_key = key;
 	r.now = f->now;
-	rc = sg_saml_authn_redirect(&r, f->rc->arena, &id, &url, &err);
+	sent = send_authn_request(f, idp, &v, &r, &id);
 	sg_saml_keys_unref(key);
-	if (rc == -1) {
-		sg_log_error("[idp %s]: cannot build an AuthnRequest: %s", idp->s.name, err.detail);
-		flow_respond_error(f, 500, "The sign-in request could not be made.");
-		return NULL;
-	}
-	ls->request_id = id;
-	return url;
+	if (sent)
+		ls->request_id = id;
+	return sent;
 }
 
 /* The values of the first attribute of names that the assertion has. */
@@ -281,26 +288,73 @@ on_replay_mark(void *arg, enum sg_store_status st)
 	flow_settle(f);
 }
 
-/* The login this Response answers: the login-state cookie named by
- * RelayState, or, for an unsolicited one, a state made here whose return
- * URL is RelayState when the validator lets it be one. */
+/* True when relay has the shape of a login reference (sg_sso_login_ref_new). */
 static bool
-acs_login_state(struct acs *x, const char *relay)
+is_login_ref(const char *relay)
+{
+	return relay != NULL && strlen(relay) == 22 &&
+	       strspn(relay, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                     "abcdefghijklmnopqrstuvwxyz"
+	                     "0123456789-_") == 22;
+}
+
+const struct sg_conf_idp *
+saml_idp_by_issuer(struct sg_flow *f, const char *msg, bool deflated)
+{
+	const struct sg_conf_app *app = f->r.app;
+	const struct sg_conf_idp *only = NULL;
+	const char *issuer = NULL;
+	size_t nsaml = 0;
+	struct saml_idp_view v;
+
+	for (size_t i = 0; i < app->idp_count; i++)
+		if (app->idps[i]->type == SG_IDP_SAML) {
+			only = app->idps[i];
+			nsaml++;
+		}
+	if (nsaml <= 1)
+		return only;
+	if (sg_saml_peek_issuer(msg, strlen(msg), deflated, ACS_BODY_MAX, f->rc->arena, &issuer) ==
+	        -1 ||
+	    issuer == NULL)
+		return NULL;
+	for (size_t i = 0; i < app->idp_count; i++)
+		if (app->idps[i]->type == SG_IDP_SAML &&
+		    saml_idp_resolve(app->idps[i], false, f->rc->arena, &v) == NULL &&
+		    strcmp(v.entity_id, issuer) == 0)
+			return app->idps[i];
+	return NULL;
+}
+
+/* The login this Response answers and the IdP that must have sent it: the
+ * login-state cookie named by RelayState, or, for an unsolicited Response,
+ * the IdP its Issuer names and a state made here whose return URL is
+ * RelayState when the validator lets it be one.  false when act holds the
+ * error page. */
+static bool
+acs_login_state(struct acs *x, const char *resp, const char *relay)
 {
 	struct sg_flow *f = x->f;
 	const char *back;
 
-	if (relay != NULL && strlen(relay) == 22 &&
-	    strspn(relay, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                  "abcdefghijklmnopqrstuvwxyz"
-	                  "0123456789-_") == 22) {
+	if (is_login_ref(relay)) {
 		x->ref = relay;
-		return flow_open_login(f, relay, &x->ls);
+		if (!flow_open_login(f, relay, &x->ls))
+			return false;
+		x->idp = flow_app_idp(f, x->ls.idp);
+		if (x->idp == NULL || x->idp->type != SG_IDP_SAML) {
+			flow_respond_error(
+			    f, 400, "This sign-in was not sent to a SAML identity provider.");
+			return false;
+		}
+		return true;
 	}
-	if (!x->idp->allow_unsolicited) {
+	x->idp = saml_idp_by_issuer(f, resp, false);
+	if (x->idp == NULL || !x->idp->allow_unsolicited) {
 		flow_respond_error(f, 400,
 		                   "This sign-in was not started here (an IdP-initiated sign-in), "
-		                   "and the gateway does not accept those for this application.");
+		                   "and the gateway does not accept those from this identity "
+		                   "provider for this application.");
 		return false;
 	}
 	back = relay != NULL && sg_sso_return_url_ok(f->rc->conf, relay) ? relay
@@ -324,15 +378,15 @@ saml_check(const struct sg_conf *c, const struct sg_conf_app *app, const struct 
            struct sg_saml_identity *id, struct sg_err *err, sg_saml_check_cb check, void *arg)
 {
 	struct sg_saml_trust t = { 0 };
-	struct idp_view v;
-	const char *why = idp_resolve(idp, true, a, &v);
+	struct saml_idp_view v;
+	const char *why = saml_idp_resolve(idp, true, a, &v);
 	int rc;
 
 	if (why != NULL)
 		return sg_err_set(err, 503, "%s", why); /* ours, not the Response's */
 	t.idp_entity_id = v.entity_id;
 	t.idp_keys = v.keys;
-	t.sp_keys = sp_keys_of(app);
+	t.sp_keys = saml_sp_keys(app);
 	t.sp_entity_id = sg_app_url(c, app, true, "saml/metadata", a);
 	t.acs_url = sg_app_url(c, app, true, "saml/acs", a);
 	t.require_signed = idp->require_signed;
@@ -350,7 +404,6 @@ saml_check(const struct sg_conf *c, const struct sg_conf_app *app, const struct 
 static void
 on_acs_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
 {
-	const struct sg_conf_idp *idp = f->r.app->idp;
 	const char *form = body->data ? body->data : "";
 	const char *resp =
 	    too_large ? NULL : sg_http_form_get(form, body->len, "SAMLResponse", f->rc->arena);
@@ -358,17 +411,18 @@ on_acs_body(struct sg_flow *f, const struct sg_buf *body, bool too_large)
 	struct acs *x = sg_arena_alloc(f->rc->arena, sizeof(*x));
 	struct sg_err err = { 0 };
 	uint8_t mark[SG_SHA256_LEN];
+	const struct sg_conf_idp *idp;
 	const char *k;
 
 	memset(x, 0, sizeof(*x));
 	x->f = f;
-	x->idp = idp;
 	if (resp == NULL) {
 		flow_respond_error(f, 400, "The sign-in response is missing or too large.");
 		return;
 	}
-	if (!acs_login_state(x, relay))
+	if (!acs_login_state(x, resp, relay))
 		return;
+	idp = x->idp;
 	if (saml_check(f->rc->conf, f->r.app, idp, resp, strlen(resp),
 	               x->ref ? x->ls.request_id : NULL, f->now, f->rc->arena, &x->id, &err, NULL,
 	               NULL) == -1) {
@@ -422,14 +476,14 @@ sg_pipeline_check_saml_response(const struct sg_conf *c, const char *idp_name, c
 	char *b64;
 	int rc = -1;
 
-	for (size_t i = 0; i < c->app_count; i++)
-		if ((app_name != NULL && strcmp(c->apps[i]->s.name, app_name) == 0) ||
-		    (app_name == NULL && app == NULL && c->apps[i]->idp != NULL &&
-		     strcmp(c->apps[i]->idp->s.name, idp_name) == 0))
-			app = c->apps[i];
 	for (size_t i = 0; i < c->idp_count; i++)
 		if (strcmp(c->idps[i]->s.name, idp_name) == 0)
 			idp = c->idps[i];
+	for (size_t i = 0; i < c->app_count && idp != NULL && app == NULL; i++)
+		if (app_name == NULL || strcmp(c->apps[i]->s.name, app_name) == 0)
+			for (size_t j = 0; j < c->apps[i]->idp_count; j++)
+				if (c->apps[i]->idps[j] == idp)
+					app = c->apps[i];
 	if (idp == NULL || idp->type != SG_IDP_SAML || app == NULL) {
 		fprintf(out, "no SAML [idp %s] used by %s%s%s\n", idp_name,
 		        app_name ? "[app " : "an app", app_name ? app_name : "",
@@ -483,9 +537,11 @@ sp_metadata(struct sg_flow *f)
 	}
 	sp.entity_id = flow_endpoint_url(f, "saml/metadata");
 	sp.acs_url = flow_endpoint_url(f, "saml/acs");
+	sp.slo_url = flow_endpoint_url(f, "saml/slo");
 	sp.cert_pem = pem;
 	sp.want_assertions_signed = true;
-	sp.authn_requests_signed = app->idp != NULL && app->idp->sign_requests;
+	for (size_t i = 0; i < app->idp_count; i++)
+		sp.authn_requests_signed = sp.authn_requests_signed || app->idps[i]->sign_requests;
 	sg_saml_sp_metadata(&sp, &doc);
 	free(pem);
 	flow_respond_body(f, 200, "application/samlmetadata+xml", &doc);
@@ -508,7 +564,7 @@ sg_pipeline_sp_info(const struct sg_conf *c, const char *name, FILE *out)
 	        "  Identifier (Entity ID)   %s\n"
 	        "  Reply URL (ACS, POST)    %s\n"
 	        "  Sign-on URL              %s\n"
-	        "  Logout URL               %s   (single logout is not served yet)\n"
+	        "  Logout URL               %s\n"
 	        "  SP metadata URL          %s\n",
 	        app->s.name, sg_app_url(c, app, true, "saml/metadata", a),
 	        sg_app_url(c, app, true, "saml/acs", a), app->url.text,
@@ -528,6 +584,10 @@ saml_endpoint(struct sg_flow *f, const char *sub)
 			flow_respond_error(f, 405, "The SAML metadata is read with GET.");
 		return true;
 	}
+	if (strcmp(sub, "saml/slo") == 0) {
+		saml_slo_endpoint(f);
+		return true;
+	}
 	if (strcmp(sub, "saml/acs") != 0)
 		return false;
 	if (strcmp(f->req->method, "POST") != 0) {
@@ -539,4 +599,4 @@ saml_endpoint(struct sg_flow *f, const char *sub)
 	return true;
 }
 
-const struct sg_login_provider sg_saml_provider = { saml_start, saml_endpoint };
+const struct sg_login_provider sg_saml_provider = { saml_start, saml_endpoint, saml_logout };

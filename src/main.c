@@ -603,7 +603,8 @@ start(struct daemon *d)
 		return -1;
 	}
 	d->pipeline_ready = true;
-	if (setup_loop(d) == -1 || sg_net_start(d->net) == -1)
+	if (setup_loop(d) == -1 || sg_pipeline_start_fetches(d->base) == -1 ||
+	    sg_net_start(d->net) == -1)
 		return -1;
 	return 0;
 }

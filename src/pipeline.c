@@ -318,8 +318,7 @@ on_session(void *arg, enum sg_store_status st, struct sg_session *s)
 		                   "moment.");
 	} else if (st == SG_STORE_NOT_FOUND) {
 		flow_no_session(f);
-	} else if (s->user == NULL || s->idp == NULL ||
-	           (f->r.app->idp != NULL && strcmp(s->idp, f->r.app->idp->s.name) != 0)) {
+	} else if (s->user == NULL || s->idp == NULL || flow_app_idp(f, s->idp) == NULL) {
 		/* Shared cookies (cookie_domain) must not carry a login from one
 		 * IdP into an app that trusts another. */
 		flow_no_session(f);
@@ -595,14 +594,16 @@ sg_pipeline_init(const struct sg_conf *c, struct sg_errlist *errs)
 	if (pipeline.store == NULL)
 		return -1;
 	restore_sessions(c);
-	for (size_t i = 0; i < c->app_count; i++) {
-		const struct sg_conf_idp *idp = c->apps[i]->idp;
+	sg_idp_meta_init(c);
+	for (size_t i = 0; i < c->app_count; i++)
+		for (size_t j = 0; j < c->apps[i]->idp_count; j++) {
+			const struct sg_conf_idp *idp = c->apps[i]->idps[j];
 
-		if (idp != NULL && pipeline.providers[idp->type] == NULL)
-			sg_log_warn("[app %s]: sign-in through [idp %s] is not available in this "
-			            "version: protected requests get 503",
-			            c->apps[i]->s.name, idp->s.name);
-	}
+			if (pipeline.providers[idp->type] == NULL)
+				sg_log_warn("[app %s]: sign-in through [idp %s] is not available "
+				            "in this version: protected requests get 503",
+				            c->apps[i]->s.name, idp->s.name);
+		}
 	return 0;
 }
 
@@ -660,6 +661,7 @@ sg_pipeline_reload(const struct sg_conf *old, const struct sg_conf *c)
 	struct sg_errlist errs = { 0 };
 
 	sg_store_reconfigure(pipeline.store, c);
+	sg_idp_meta_reload(c);
 	/* A new Redis address or password is used on the next connection
 	 * (net/worker.c); memory <-> redis needs the sessions moved. */
 	if (old->session.store_kind != c->session.store_kind)
@@ -723,6 +725,7 @@ sg_pipeline_shutdown(const struct sg_conf *c)
 	retired_keys = NULL;
 	retired_count = 0;
 	sg_wipe(&pipeline.keys, sizeof(pipeline.keys));
+	sg_idp_meta_shutdown();
 	sg_saml_shutdown();
 }
 

@@ -24,6 +24,10 @@ int sg_pipeline_check(const struct sg_conf *c, struct sg_errlist *errs);
 void sg_pipeline_reload(const struct sg_conf *old, const struct sg_conf *c);
 /* Housekeeping every few seconds (the memory store's sweep). */
 void sg_pipeline_tick(void);
+/* Starts what runs on the main thread's loop base (the SAML IdPs'
+ * metadata fetches and refreshes), once the loop exists.  0, or -1
+ * (logged). */
+int sg_pipeline_start_fetches(struct event_base *base);
 /* Prints the SAML SP's values for [app name] (entity ID, ACS, sign-on,
  * logout and metadata URLs) as an admin enters them at the IdP.  0, or -1
  * when there is no such app. */

@@ -120,6 +120,7 @@ struct sg_conf_session {
 };
 
 enum sg_idp_type { SG_IDP_SAML, SG_IDP_OIDC, SG_IDP_TEST };
+enum sg_saml_binding_kind { SG_SAML_BINDING_REDIRECT, SG_SAML_BINDING_POST };
 
 /* Set by a test build of the daemon before any load: accepts "type = test"
  * IdPs (the test-only login of tests/tools/test_idp.c). */
@@ -131,6 +132,8 @@ struct sg_conf_idp {
 	/* SAML */
 	const char *metadata_file;
 	struct sg_conf_url metadata_url;
+	uint64_t metadata_refresh_ms; /* metadata_url is fetched again so often */
+	const char *metadata_ca_file; /* CAs for an https metadata_url; NULL: the system's */
 	const char *entity_id;
 	struct sg_conf_url sso_url;
 	struct sg_conf_url slo_url;
@@ -140,14 +143,21 @@ struct sg_conf_idp {
 	uint64_t clock_skew_ms;
 	bool allow_unsolicited;
 	bool sign_requests;
-	const char *name_id_format; /* NULL: the IdP's choice */
-	const char *user_attribute; /* NULL: the NameID is the user id */
+	const char *name_id_format;        /* NULL: the IdP's choice */
+	int request_binding;               /* enum sg_saml_binding_kind, of the AuthnRequest */
+	struct sg_conf_list authn_context; /* RequestedAuthnContext classes; none: not sent */
+	int authn_context_comparison;      /* exact, minimum, maximum, better */
+	bool single_logout;                /* our logout also ends the IdP's session (its SLO) */
+	const char *user_attribute;        /* NULL: the NameID is the user id */
 	bool lowercase_user;
 	bool strip_domain;                  /* "user@corp" -> "user" */
 	struct sg_conf_list name_attribute; /* the first one present wins */
 	struct sg_conf_list email_attribute;
 	struct sg_conf_list groups_attribute;
 	struct sg_conf_list group_map; /* "IDP-GROUP=NAME" pairs, checked */
+	/* Home-realm discovery among an app's IdPs. */
+	const char *display_name;    /* on the chooser page; NULL: the section name */
+	struct sg_conf_list domains; /* email domains (lower case) that sign in here */
 	/* OpenID Connect */
 	struct sg_conf_url issuer;
 	const char *client_id;
@@ -169,8 +179,10 @@ struct sg_conf_app {
 	struct sg_conf_sect s;
 	struct sg_conf_url url;     /* external URL users open */
 	struct sg_conf_url backend; /* the Tomcat connector */
-	const char *idp_name;
-	const struct sg_conf_idp *idp; /* resolved from idp_name */
+	struct sg_conf_list idp_names;
+	const struct sg_conf_idp **idps; /* resolved from idp_names, in their order */
+	size_t idp_count;
+	const struct sg_conf_idp *idp; /* idps[0]: the default, and often the only one */
 	struct sg_conf_list allow_groups;
 	const char *host_header;              /* "external", "backend" or a literal value */
 	struct sockaddr_storage backend_addr; /* resolved when the snapshot is built */

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -162,8 +163,32 @@ check_saml_idp(struct conf_parser *p, struct sg_conf_idp *idp)
 		           s->name);
 	if (is_set(s, SECT_IDP, "metadata_file"))
 		check_readable(p, s, "metadata_file", idp->metadata_file);
+	if (idp->metadata_ca_file != NULL && !(url && idp->metadata_url.url.https))
+		conf_error(p, sg_conf_line(s, "metadata_ca_file"),
+		           "metadata_ca_file: metadata_url is not https://");
+	check_readable(p, s, "metadata_ca_file", idp->metadata_ca_file);
 	for (size_t i = 0; i < idp->certificate.count; i++)
 		check_certificate(p, s, idp->certificate.v[i]);
+}
+
+/* domains are DNS names; compared in lower case. */
+static void
+check_domains(struct conf_parser *p, struct sg_conf_idp *idp)
+{
+	for (size_t i = 0; i < idp->domains.count; i++) {
+		const char *d = idp->domains.v[i];
+		char *low = sg_arena_strdup(p->conf->arena, d);
+
+		if (d[0] == '.' || d[0] == '-' || strchr(d, '@') != NULL ||
+		    strchr(d, '.') == NULL ||
+		    strspn(d, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-") !=
+		        strlen(d))
+			conf_error(p, sg_conf_line(&idp->s, "domains"),
+			           "domains: \"%s\" is not an email domain (example.com)", d);
+		for (char *c = low; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		idp->domains.v[i] = low;
+	}
 }
 
 /* group_map entries are IDP-GROUP=NAME, both sides non-empty. */
@@ -213,7 +238,69 @@ resolve_backend(struct conf_parser *p, struct sg_conf_app *app)
 	freeaddrinfo(res);
 }
 
-/* Resolves app->idp and checks its URLs. */
+/* The [idp] section called name, or NULL. */
+static const struct sg_conf_idp *
+find_idp(const struct sg_conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->idp_count; i++)
+		if (strcmp(c->idps[i]->s.name, name) == 0)
+			return c->idps[i];
+	return NULL;
+}
+
+/* Two of an app's IdPs claiming one email domain would make home-realm
+ * discovery a guess. */
+static void
+check_idp_domains(struct conf_parser *p, const struct sg_conf_app *app)
+{
+	for (size_t i = 0; i < app->idp_count; i++)
+		for (size_t j = i + 1; j < app->idp_count; j++)
+			for (size_t d = 0; d < app->idps[i]->domains.count; d++)
+				for (size_t e = 0; e < app->idps[j]->domains.count; e++)
+					if (strcmp(app->idps[i]->domains.v[d],
+					           app->idps[j]->domains.v[e]) == 0)
+						conf_error(p, sg_conf_line(&app->s, "idp"),
+						           "idp: [idp %s] and [idp %s] both claim "
+						           "the domain %s",
+						           app->idps[i]->s.name,
+						           app->idps[j]->s.name,
+						           app->idps[i]->domains.v[d]);
+}
+
+/* Resolves app->idps (every name given, in order; or the only [idp]) and
+ * app->idp, the first: the default. */
+static void
+resolve_idps(struct conf_parser *p, struct sg_conf_app *app)
+{
+	const struct sg_conf_list *names = &app->idp_names;
+	const struct sg_conf_sect *s = &app->s;
+
+	app->idps = sg_arena_alloc(p->conf->arena, (names->count + 1) * sizeof(*app->idps));
+	for (size_t i = 0; i < names->count; i++) {
+		const struct sg_conf_idp *idp = find_idp(p->conf, names->v[i]);
+		bool twice = false;
+
+		for (size_t j = 0; j < i; j++)
+			twice = twice || strcmp(names->v[j], names->v[i]) == 0;
+		if (idp == NULL)
+			conf_error(p, sg_conf_line(s, "idp"), "idp: no section [idp %s]",
+			           names->v[i]);
+		else if (twice)
+			conf_error(p, sg_conf_line(s, "idp"), "idp: %s is named twice",
+			           names->v[i]);
+		else
+			app->idps[app->idp_count++] = idp;
+	}
+	if (names->count == 0 && p->conf->idp_count == 1)
+		app->idps[app->idp_count++] = p->conf->idps[0];
+	else if (names->count == 0 && p->conf->idp_count > 1)
+		conf_error(p, s->line, "[app %s]: several [idp] sections: name one with \"idp\"",
+		           s->name);
+	app->idp = app->idp_count > 0 ? app->idps[0] : NULL;
+	check_idp_domains(p, app);
+}
+
+/* Resolves app->idps and checks its URLs. */
 static void
 check_app(struct conf_parser *p, struct sg_conf_app *app)
 {
@@ -240,25 +327,14 @@ check_app(struct conf_parser *p, struct sg_conf_app *app)
 		conf_error(p, s->line, "[app %s]: sp_certificate and sp_key go together", s->name);
 	check_readable(p, s, "sp_certificate", app->sp_certificate);
 	check_readable(p, s, "sp_key", app->sp_key);
-	if (app->idp_name != NULL) {
-		for (size_t i = 0; i < p->conf->idp_count; i++)
-			if (strcmp(p->conf->idps[i]->s.name, app->idp_name) == 0)
-				app->idp = p->conf->idps[i];
-		if (app->idp == NULL)
-			conf_error(p, sg_conf_line(s, "idp"), "idp: no section [idp %s]",
-			           app->idp_name);
-	} else if (p->conf->idp_count == 1) {
-		app->idp = p->conf->idps[0];
-	} else if (p->conf->idp_count > 1 && key_line(s, SECT_APP, "idp") == 0) {
-		conf_error(p, s->line, "[app %s]: several [idp] sections: name one with \"idp\"",
-		           s->name);
-	}
-	if (app->idp != NULL && app->idp->type == SG_IDP_SAML && app->idp->sign_requests &&
-	    app->sp_key == NULL)
-		conf_error(p, s->line,
-		           "[app %s]: [idp %s] has sign_requests: set sp_key and "
-		           "sp_certificate",
-		           s->name, app->idp->s.name);
+	resolve_idps(p, app);
+	for (size_t i = 0; i < app->idp_count; i++)
+		if (app->idps[i]->type == SG_IDP_SAML && app->idps[i]->sign_requests &&
+		    app->sp_key == NULL)
+			conf_error(p, s->line,
+			           "[app %s]: [idp %s] has sign_requests: set sp_key and "
+			           "sp_certificate",
+			           s->name, app->idps[i]->s.name);
 }
 
 /* Attaches each [rule] to its app, in file order. */
@@ -437,6 +513,7 @@ conf_check(struct conf_parser *p)
 	for (size_t i = 0; i < c->idp_count; i++) {
 		if (!is_set(&c->idps[i]->s, SECT_IDP, "type"))
 			continue;
+		check_domains(p, c->idps[i]);
 		if (c->idps[i]->type == SG_IDP_SAML) {
 			check_saml_idp(p, c->idps[i]);
 			check_group_map(p, c->idps[i]);

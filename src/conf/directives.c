@@ -35,6 +35,9 @@ static const char *const idp_types[] = { "saml", "oidc", "test", NULL };
 static const char *const access_formats[] = { "combined", "json", NULL };
 /* Same order as enum sg_saml_require_signed. */
 static const char *const signed_parts[] = { "either", "assertion", "response", "both", NULL };
+/* Same order as enum sg_saml_binding_kind. */
+static const char *const request_bindings[] = { "redirect", "post", NULL };
+static const char *const authn_comparisons[] = { "exact", "minimum", "maximum", "better", NULL };
 
 /* Mozilla's "intermediate" TLS 1.2 cipher list: ECDHE with AEAD only. */
 #define TLS12_CIPHERS                                                \
@@ -92,7 +95,7 @@ const struct conf_directive conf_directives[] = {
 
 	{SECT_APP, "url", T_URL, APP(url), NULL, D_REQUIRED, 0, 0, NULL},
 	{SECT_APP, "backend", T_URL, APP(backend), NULL, D_REQUIRED, 0, 0, NULL},
-	{SECT_APP, "idp", T_NAME, APP(idp_name), NULL, 0, 0, 0, NULL},
+	{SECT_APP, "idp", T_LIST, APP(idp_names), NULL, D_MULTI, 0, 0, NULL},
 	{SECT_APP, "allow_groups", T_LIST, APP(allow_groups), NULL, D_MULTI, 0, 0, NULL},
 	{SECT_APP, "host_header", T_HOSTHDR, APP(host_header), "external", 0, 0, 0, NULL},
 	{SECT_APP, "backend_connect_timeout", T_DURATION, APP(backend_connect_timeout_ms), "5s", 0, 100, 5 * MIN, NULL},
@@ -123,6 +126,8 @@ const struct conf_directive conf_directives[] = {
 	{SECT_IDP, "type", T_ENUM, IDP(type), NULL, D_REQUIRED, 0, 0, idp_types},
 	{SECT_IDP, "metadata_file", T_PATH, IDP(metadata_file), NULL, D_SAML, 0, 0, NULL},
 	{SECT_IDP, "metadata_url", T_URL, IDP(metadata_url), NULL, D_SAML, 0, 0, NULL},
+	{SECT_IDP, "metadata_refresh", T_DURATION, IDP(metadata_refresh_ms), "1h", D_SAML, SEC, 7 * DAY, NULL},
+	{SECT_IDP, "metadata_ca_file", T_PATH, IDP(metadata_ca_file), NULL, D_SAML, 0, 0, NULL},
 	{SECT_IDP, "entity_id", T_STRING, IDP(entity_id), NULL, D_SAML, 0, 0, NULL},
 	{SECT_IDP, "sso_url", T_URL, IDP(sso_url), NULL, D_SAML, 0, 0, NULL},
 	{SECT_IDP, "slo_url", T_URL, IDP(slo_url), NULL, D_SAML, 0, 0, NULL},
@@ -133,6 +138,10 @@ const struct conf_directive conf_directives[] = {
 	{SECT_IDP, "allow_unsolicited", T_BOOL, IDP(allow_unsolicited), "no", D_SAML, 0, 0, NULL},
 	{SECT_IDP, "sign_requests", T_BOOL, IDP(sign_requests), "no", D_SAML, 0, 0, NULL},
 	{SECT_IDP, "name_id_format", T_STRING, IDP(name_id_format), NULL, D_SAML, 0, 0, NULL},
+	{SECT_IDP, "request_binding", T_ENUM, IDP(request_binding), "redirect", D_SAML, 0, 0, request_bindings},
+	{SECT_IDP, "authn_context", T_LIST, IDP(authn_context), NULL, D_SAML | D_MULTI, 0, 0, NULL},
+	{SECT_IDP, "authn_context_comparison", T_ENUM, IDP(authn_context_comparison), "exact", D_SAML, 0, 0, authn_comparisons},
+	{SECT_IDP, "single_logout", T_BOOL, IDP(single_logout), "yes", D_SAML, 0, 0, NULL},
 	{SECT_IDP, "user_attribute", T_STRING, IDP(user_attribute), NULL, D_SAML, 0, 0, NULL},
 	{SECT_IDP, "lowercase_user", T_BOOL, IDP(lowercase_user), "no", D_SAML, 0, 0, NULL},
 	{SECT_IDP, "strip_domain", T_BOOL, IDP(strip_domain), "no", D_SAML, 0, 0, NULL},
@@ -140,6 +149,8 @@ const struct conf_directive conf_directives[] = {
 	{SECT_IDP, "email_attribute", T_LIST, IDP(email_attribute), "mail email http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", D_SAML | D_MULTI, 0, 0, NULL},
 	{SECT_IDP, "groups_attribute", T_LIST, IDP(groups_attribute), "groups memberOf http://schemas.microsoft.com/ws/2008/06/identity/claims/groups", D_SAML | D_MULTI, 0, 0, NULL},
 	{SECT_IDP, "group_map", T_LIST, IDP(group_map), NULL, D_SAML | D_MULTI, 0, 0, NULL},
+	{SECT_IDP, "display_name", T_STRING, IDP(display_name), NULL, 0, 0, 0, NULL},
+	{SECT_IDP, "domains", T_LIST, IDP(domains), NULL, D_MULTI, 0, 0, NULL},
 	{SECT_IDP, "issuer", T_URL, IDP(issuer), NULL, D_OIDC, 0, 0, NULL},
 	{SECT_IDP, "client_id", T_STRING, IDP(client_id), NULL, D_OIDC, 0, 0, NULL},
 	{SECT_IDP, "client_secret", T_SECRET, IDP(client_secret), NULL, D_OIDC, 0, 0, NULL},

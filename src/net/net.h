@@ -139,6 +139,40 @@ typedef void (*sg_net_redis_cb)(void *arg, struct redisReply *reply);
 void sg_net_redis_command(struct sg_request_ctx *rc, int argc, const char **argv,
                           const size_t *lens, sg_net_redis_cb cb, void *arg);
 
+/*
+ * fetch.c: outbound HTTP(S) GET (IdP metadata) with libcurl's multi
+ * interface on a libevent loop: http and https only (redirects too, at
+ * most a few, never https -> http), TLS always verified, a deadline and a
+ * bound on the body.
+ */
+struct event_base;
+struct sg_net_fetcher;
+struct sg_net_fetch;
+struct sg_net_fetch_req {
+	const char *url;
+	const char *ca_file; /* PEM CAs for https; NULL: the system's */
+	uint64_t timeout_ms; /* the whole exchange, redirects included */
+	size_t max_body;     /* a longer body fails the request */
+};
+/* error: NULL when a response came (of any status), else why none did;
+ * body: the response body, valid during the call. */
+typedef void (*sg_net_fetch_cb)(void *arg, const char *error, long status,
+                                const struct sg_buf *body);
+/* Requests on base (callbacks on its thread); NULL if libcurl fails. */
+struct sg_net_fetcher *sg_net_fetcher_new(struct event_base *base);
+/* Cancels what is in flight (no callbacks) and frees f. */
+void sg_net_fetcher_free(struct sg_net_fetcher *f);
+/* Starts a GET; cb is called exactly once, from the loop, unless it is
+ * cancelled first.  NULL with err when it cannot be started. */
+struct sg_net_fetch *sg_net_fetch_start(struct sg_net_fetcher *f, const struct sg_net_fetch_req *r,
+                                        sg_net_fetch_cb cb, void *arg, char *err, size_t errlen);
+/* Abandons a request in flight; its callback is not called. */
+void sg_net_fetch_cancel(struct sg_net_fetch *x);
+/* The same GET, blocking, for command-line tools without a loop: 0 with
+ * *status and the body appended to body, or -1 with err. */
+int sg_net_fetch_blocking(const struct sg_net_fetch_req *r, long *status, struct sg_buf *body,
+                          char *err, size_t errlen);
+
 /* sd_notify(3) protocol: sends state ("READY=1", ...) to $NOTIFY_SOCKET,
  * if set.  Returns 0 when sent or not under a service manager. */
 int sg_net_notify(const char *state);

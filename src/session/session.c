@@ -70,9 +70,12 @@ sg_session_index_value(const struct sg_session *s, enum sg_session_index kind, s
 	case SG_INDEX_USER:
 		return s->user ? sg_arena_strdup(a, s->user) : NULL;
 	case SG_INDEX_SAML_NAMEID:
-		return s->saml_name_id ? sg_arena_strdup(a, s->saml_name_id) : NULL;
+		return session_pair(s->idp, s->saml_name_id, a);
 	case SG_INDEX_SAML_SESSION:
-		return session_pair(s->saml_name_id, s->saml_session_index, a);
+		if (s->saml_session_index == NULL)
+			return NULL;
+		return session_pair(s->idp, session_pair(s->saml_name_id, s->saml_session_index, a),
+		                    a);
 	case SG_INDEX_OIDC_SID:
 		return session_pair(s->idp, s->oidc_sid, a);
 	case SG_INDEX_COUNT:

@@ -66,11 +66,12 @@ struct sg_session {
 	const char *oidc_refresh_sealed; /* the refresh token, sealed (sg_seal, base64url) */
 };
 
-/* The secondary indexes. */
+/* The secondary indexes.  Those of a protocol are scoped by the IdP: two
+ * IdPs may well use one NameID for different people. */
 enum sg_session_index {
 	SG_INDEX_USER,         /* user */
-	SG_INDEX_SAML_NAMEID,  /* saml_name_id */
-	SG_INDEX_SAML_SESSION, /* saml_name_id "\n" saml_session_index */
+	SG_INDEX_SAML_NAMEID,  /* idp "\n" saml_name_id */
+	SG_INDEX_SAML_SESSION, /* idp "\n" saml_name_id "\n" saml_session_index */
 	SG_INDEX_OIDC_SID,     /* idp "\n" oidc_sid */
 	SG_INDEX_COUNT
 };

@@ -179,36 +179,36 @@ static bool
 mem_ix_hash_of(const struct mem_store *m, const struct sg_session *s, enum sg_session_index kind,
                uint64_t *h)
 {
-	const char *a = NULL, *b = NULL;
+	const char *part[3] = { NULL, NULL, NULL };
 	uint64_t x = m->seed ^ (0xcbf29ce484222325ULL + (uint64_t)kind);
+	size_t n;
 
 	switch (kind) {
 	case SG_INDEX_USER:
-		a = s->user;
+		part[0] = s->user;
 		break;
 	case SG_INDEX_SAML_NAMEID:
-		a = s->saml_name_id;
+		part[0] = s->idp;
+		part[1] = s->saml_name_id;
 		break;
 	case SG_INDEX_SAML_SESSION:
-		a = s->saml_name_id;
-		b = s->saml_session_index;
-		if (b == NULL)
-			return false;
+		part[0] = s->idp;
+		part[1] = s->saml_name_id;
+		part[2] = s->saml_session_index;
 		break;
 	case SG_INDEX_OIDC_SID:
-		a = s->idp;
-		b = s->oidc_sid;
-		if (b == NULL)
-			return false;
+		part[0] = s->idp;
+		part[1] = s->oidc_sid;
 		break;
 	case SG_INDEX_COUNT:
 		return false;
 	}
-	if (a == NULL)
-		return false;
-	x = mem_fnv(x, a);
-	if (b != NULL)
-		x = mem_fnv(mem_fnv(x, "\n"), b);
+	n = kind == SG_INDEX_USER ? 1 : kind == SG_INDEX_SAML_SESSION ? 3 : 2;
+	for (size_t i = 0; i < n; i++) {
+		if (part[i] == NULL)
+			return false;
+		x = mem_fnv(i > 0 ? mem_fnv(x, "\n") : x, part[i]);
+	}
 	*h = mem_mix(x);
 	return true;
 }

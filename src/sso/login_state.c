@@ -12,7 +12,7 @@
  * login_state_max bounds how many cookies pile up, oldest out first.
  *
  * The record inside the seal (lib/wire.c): a version byte, created (i64),
- * force_authn (one byte, 0 or 1), then app, idp, return_url, request_id,
+ * a flags byte (1: force_authn, 2: a logout), then app, idp, return_url, request_id,
  * oidc_nonce, pkce_verifier, post_ref as optional strings.  It does not
  * check return_url; the caller did before sealing and may again after.
  */
@@ -35,6 +35,8 @@
 /* Clocks of a cluster may differ a little; more is a forged time. */
 #define SSO_LOGIN_FUTURE_SLACK 60
 #define SSO_LOGIN_STR(f) offsetof(struct sg_login_state, f)
+#define SSO_FLAG_FORCE 1
+#define SSO_FLAG_LOGOUT 2
 
 /* The strings of the record, in their order: encoding and decoding share
  * this list. */
@@ -82,7 +84,8 @@ sso_login_encode(const struct sg_login_state *ls, struct sg_buf *b)
 {
 	sg_wire_put_u8(b, SSO_LOGIN_VERSION);
 	sg_wire_put_i64(b, ls->created);
-	sg_wire_put_u8(b, ls->force_authn ? 1 : 0);
+	sg_wire_put_u8(b, (uint8_t)((ls->force_authn ? SSO_FLAG_FORCE : 0) |
+	                            (ls->logout ? SSO_FLAG_LOGOUT : 0)));
 	sg_wire_put_strs(b, ls, sso_login_strs, SG_NELEM(sso_login_strs));
 }
 
@@ -92,17 +95,18 @@ static int
 sso_login_decode(const void *p, size_t n, struct sg_arena *a, struct sg_login_state *ls)
 {
 	struct sg_wire_reader r = { p, n, false };
-	uint8_t force;
+	uint8_t flags;
 
 	memset(ls, 0, sizeof(*ls));
 	if (sg_wire_get_u8(&r) != SSO_LOGIN_VERSION)
 		return -1;
 	ls->created = sg_wire_get_i64(&r);
-	force = sg_wire_get_u8(&r);
-	ls->force_authn = force == 1;
+	flags = sg_wire_get_u8(&r);
+	ls->force_authn = (flags & SSO_FLAG_FORCE) != 0;
+	ls->logout = (flags & SSO_FLAG_LOGOUT) != 0;
 	sg_wire_get_strs(&r, SSO_LOGIN_FIELD_MAX, a, ls, sso_login_strs, SG_NELEM(sso_login_strs));
-	if (!sg_wire_done(&r) || force > 1 || ls->created < 0 || ls->app == NULL ||
-	    ls->idp == NULL || ls->return_url == NULL) {
+	if (!sg_wire_done(&r) || (flags & ~(SSO_FLAG_FORCE | SSO_FLAG_LOGOUT)) != 0 ||
+	    ls->created < 0 || ls->app == NULL || ls->idp == NULL || ls->return_url == NULL) {
 		memset(ls, 0, sizeof(*ls));
 		return -1;
 	}

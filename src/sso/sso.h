@@ -52,7 +52,8 @@ struct sg_login_state {
 	const char *idp;        /* [idp] name */
 	const char *return_url; /* where to go after the login (checked) */
 	bool force_authn;       /* step-up: the IdP must authenticate again */
-	const char *request_id; /* SAML AuthnRequest ID; may be NULL */
+	bool logout;            /* not a login: a logout at the IdP (SAML SLO) */
+	const char *request_id; /* SAML AuthnRequest (LogoutRequest) ID; may be NULL */
 	const char *oidc_nonce; /* may be NULL */
 	const char *pkce_verifier;
 	const char *post_ref; /* a preserved POST (base64url store key), or NULL */
@@ -124,13 +125,32 @@ void sg_sso_post_seal(const uint8_t key[SG_KEY_LEN], const struct sg_preserved_p
 int sg_sso_post_open(const uint8_t key[SG_KEY_LEN], const void *sealed, size_t n,
                      struct sg_arena *a, struct sg_preserved_post *out);
 
+/* One identity provider on the chooser page. */
+struct sg_sso_choice {
+	const char *name;  /* the [idp] section's name: the value sent back */
+	const char *label; /* what the button says */
+};
 /*
- * The HTML page that replays a preserved POST after the login: a form that
- * posts ref back to action (the gateway's replay endpoint), submitted by a
- * small script whose nonce is given (for the page's Content-Security-Policy),
- * with a button for browsers without scripts.
+ * The page where a user picks an identity provider (home-realm discovery):
+ * GET forms to action carrying ref, one button per choice ("idp"), and,
+ * when by_email, an email field ("email") whose domain decides.  notice,
+ * when not NULL, is said above them.
  */
-void sg_sso_replay_page(const char *action, const char *ref, const char *nonce, struct sg_buf *out);
+void sg_sso_chooser_page(const char *action, const char *ref, const struct sg_sso_choice *c,
+                         size_t n, bool by_email, const char *notice, struct sg_buf *out);
+/* One field of a form the browser is made to post. */
+struct sg_sso_field {
+	const char *name;
+	const char *value; /* NULL: left out */
+};
+/*
+ * A page that posts fields to action at once (a preserved POST's replay
+ * after the login; the SAML HTTP-POST binding, bindings 3.5.4): a small
+ * script with the nonce the caller puts in its Content-Security-Policy
+ * submits the form; without scripts, message and a button.
+ */
+void sg_sso_autopost_page(const char *action, const struct sg_sso_field *fields, size_t n,
+                          const char *nonce, const char *message, struct sg_buf *out);
 /* The logout confirmation page: a form posting the CSRF token to action. */
 void sg_sso_logout_page(const char *action, const char *token, const char *return_url,
                         struct sg_buf *out);

@@ -23,13 +23,15 @@
 
 void sg_test_idp_register(void);
 
-static const char *
+static bool
 test_start(struct sg_flow *f, const struct sg_conf_idp *idp, struct sg_login_state *ls,
            const char *ref)
 {
-	(void)idp;
-	return flow_endpoint_url(f, sg_arena_printf(f->rc->arena, "test-idp/login?ref=%s&force=%d",
-	                                            ref, ls->force_authn ? 1 : 0));
+	flow_redirect(f, 302,
+	              flow_endpoint_url(
+	                  f, sg_arena_printf(f->rc->arena, "test-idp/login?ref=%s&force=%d&idp=%s",
+	                                     ref, ls->force_authn ? 1 : 0, idp->s.name)));
+	return true;
 }
 
 /* Splits "a,b,c" into a NULL-less array in a. */
@@ -125,7 +127,7 @@ test_endpoint(struct sg_flow *f, const char *sub)
 	return true;
 }
 
-static const struct sg_login_provider test_provider = { test_start, test_endpoint };
+static const struct sg_login_provider test_provider = { test_start, test_endpoint, NULL };
 
 void
 sg_test_idp_register(void)

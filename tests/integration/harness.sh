@@ -161,6 +161,33 @@ idp_login() {
 	awk '$6 == "ssogw_session" { print "ssogw_session=" $7 }' "$2"
 }
 
+# ---- WebSocket tunnels (tests/integration/node) ----
+
+now_ms() { date +%s%3N; }
+
+# ws_hold NAME URL [COOKIE]: a WebSocket held open in the background by
+# node/ws_hold.js, its output in $WORK/NAME.out; returns once it is open.
+ws_hold() {
+	node "$TOP/tests/integration/node/ws_hold.js" "$2" "${3:-}" >"$WORK/$1.out" 2>&1 &
+	STARTED_PIDS="$STARTED_PIDS $!"
+	wait_for grep -q '^open' "$WORK/$1.out"
+}
+
+# ws_closed_within NAME SINCE-MS MAX-MS: NAME's tunnel was closed with 1008
+# at most MAX-MS after SINCE-MS (waits up to 10 s for it); the delay is
+# printed as a TAP comment.
+ws_closed_within() {
+	for _ in $(seq 1 100); do
+		grep -q '^closed' "$WORK/$1.out" && break
+		sleep 0.1
+	done
+	_ws_line=$(grep '^closed' "$WORK/$1.out")
+	set -- $_ws_line "$2" "$3"
+	[ "$#" -ge 6 ] || { echo "# not closed: $_ws_line" >&2; return 1; }
+	echo "# closed with $2 ($3) $(($4 - $5)) ms after the session ended"
+	[ "$2" = 1008 ] && [ $(($4 - $5)) -ge 0 ] && [ $(($4 - $5)) -le "$6" ]
+}
+
 # ---- backends and raw requests (proxy, smuggling and limits scenarios) ----
 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)

@@ -469,8 +469,27 @@ saml_idp_field() {
 	sed -n "s/^$1=//p" "${2:-$SAML_IDP_DIR/flow/form}" | head -n 1
 }
 
+# _saml_idp_post_form JAR FORM: posts the NAME=VALUE form file (as
+# _saml_idp_form writes it) to its action, following redirects; the page
+# goes to $SAML_IDP_DIR/flow/page and the URL it came from is printed.
+_saml_idp_post_form() {
+	_si_pa=$(saml_idp_field action "$2")
+	_si_pj=$1
+	_si_pf=$2
+	set --
+	while IFS= read -r _si_line; do
+		case "$_si_line" in
+		action=*) ;;
+		*=*) set -- "$@" --data-urlencode "$_si_line" ;;
+		esac
+	done <"$_si_pf"
+	curl -sk -L --max-redirs 10 --max-time 10 -c "$_si_pj" -b "$_si_pj" -H 'Accept: text/html' \
+		"$@" -o "$SAML_IDP_DIR/flow/page" -w '%{url_effective}' "$_si_pa"
+}
+
 # _saml_idp_flow JAR URL USER PASSWORD: from URL (anything that redirects
-# to the IdP, or the IdP's own SSO URL), through SimpleSAMLphp's login form
+# to the IdP, or answers with a form the browser posts to it: the HTTP-POST
+# binding; or the IdP's own SSO URL), through SimpleSAMLphp's login form
 # (unless JAR already holds an IdP session), to the auto-POST form for the
 # SP; that form goes to $SAML_IDP_DIR/flow/form.
 _saml_idp_flow() {
@@ -483,6 +502,14 @@ _saml_idp_flow() {
 		return 1
 	}
 	_saml_idp_form "$_si_f/page" "$_si_eff" >"$_si_f/page.form" 2>/dev/null
+	if grep -q '^SAMLRequest=' "$_si_f/page.form"; then
+		mv "$_si_f/page.form" "$_si_f/sp-request"
+		_si_eff=$(_saml_idp_post_form "$1" "$_si_f/sp-request") || {
+			echo "# saml_idp: posting the SP's AuthnRequest failed" >&2
+			return 1
+		}
+		_saml_idp_form "$_si_f/page" "$_si_eff" >"$_si_f/page.form" 2>/dev/null
+	fi
 	if ! grep -q '^SAMLResponse=' "$_si_f/page.form"; then
 		if ! grep -q '^AuthState=' "$_si_f/page.form"; then
 			echo "# saml_idp: no login form at $_si_eff" >&2

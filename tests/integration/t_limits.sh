@@ -25,9 +25,6 @@ H="Host: localhost:$port"
 ok "nginx starts" start_nginx_backend "$nport"
 ok "ssogw starts" start_ssogw "$WORK/l.conf"
 
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
 # send NAME FILE: FILE's bytes over TLS; answer in $WORK/NAME.resp,
 # "yes"/"no" (closed by ssogw) in $WORK/NAME.closed.
 send_file() {

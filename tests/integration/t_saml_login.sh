@@ -119,3 +119,28 @@ saml_idp_idp_initiated "$D2" bob bobpw "$base/ssogw/saml/metadata" "https://evil
 out=$(saml_idp_post_to_sp "$D2")
 ok "a RelayState that is not the app's own goes to the app's start page" sh -c "echo '$out' | grep -q '^303 https://localhost:$port/\$'"
 stop_ssogw TERM
+
+# The AuthnRequest in a form the browser posts (HTTP-POST binding), with a
+# RequestedAuthnContext.  SimpleSAMLphp's SSOService.php takes both.
+write_saml_conf "request_binding = post
+authn_context = urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport
+authn_context_comparison = minimum"
+ok "ssogw starts with request_binding = post" start_ssogw "$WORK/s.conf"
+P=$WORK/post.jar
+code=$(curl -sk --max-time 10 -c "$P" -b "$P" -D "$WORK/h" -o "$WORK/page" -w '%{http_code}' -H 'Accept: text/html' "$base/echo/browse/P-1")
+ok "a protected page answers with a page that posts the AuthnRequest (200)" test "$code" = 200
+ok "... to the IdP's SSO URL" grep -qF "action=\"$SAML_IDP_SSO_URL\"" "$WORK/page"
+ok "... under a CSP whose script nonce the page's script carries" sh -c "
+	n=\$(sed -n \"s/^[Cc]ontent-[Ss]ecurity-[Pp]olicy:.*script-src 'nonce-\\([A-Za-z0-9_-]*\\)'.*/\\1/p\" '$WORK/h') &&
+	test -n \"\$n\" && grep -qF \"<script nonce=\\\"\$n\\\">\" '$WORK/page'"
+req=$(sed -n 's/.*name="SAMLRequest" value="\([^"]*\)".*/\1/p' "$WORK/page")
+printf '%s' "$req" | base64 -d >"$WORK/authn-post.xml" 2>/dev/null
+ok "... an AuthnRequest with the RequestedAuthnContext asked for" sh -c "
+	grep -q '<samlp:RequestedAuthnContext Comparison=\"minimum\">' '$WORK/authn-post.xml' &&
+	grep -qF 'ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef>' '$WORK/authn-post.xml'"
+ok "... and a RelayState that is only a login reference" \
+	grep -q 'name="RelayState" value="[A-Za-z0-9_-]\{22\}"' "$WORK/page"
+out=$(saml_idp_login "$P" "$base/echo/browse/P-1" alice alicepw)
+ok "the IdP takes the posted AuthnRequest and alice signs in" \
+	sh -c "echo '$out' | grep -q '^303 $base/echo/browse/P-1\$'"
+stop_ssogw TERM

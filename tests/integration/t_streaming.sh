@@ -23,9 +23,6 @@ ok "ssogw starts" start_ssogw "$WORK/m.conf"
 hc() {
 	curl -sk --max-time 40 --resolve "localhost:$port:127.0.0.1" "$@"
 }
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
 # sample_rss: records ssogw's VmRSS every 50 ms until stop_sampling.
 sample_rss() {
 	: >"$WORK/rss"

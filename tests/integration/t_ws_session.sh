@@ -42,26 +42,8 @@ login() {
 	idp_login "$base/" "$WORK/$1.jar" "$1" "${2:-}"
 }
 # hold NAME PATH COOKIE: a WebSocket held open in the background.
-hold() {
-	node "$NODE_DIR/ws_hold.js" "wss://localhost:$port$2" "$3" >"$WORK/$1.out" 2>&1 &
-	STARTED_PIDS="$STARTED_PIDS $!"
-	wait_for grep -q '^open' "$WORK/$1.out"
-}
-now_ms() { date +%s%3N; }
-# closed_within NAME SINCE-MS MAX-MS: NAME's tunnel was closed with 1008
-# at most MAX-MS after SINCE-MS (waits up to 10 s for it).
-closed_within() {
-	for _ in $(seq 1 100); do
-		grep -q '^closed' "$WORK/$1.out" && break
-		sleep 0.1
-	done
-	line=$(grep '^closed' "$WORK/$1.out")
-	set -- $line "$2" "$3"
-	[ "$#" -ge 6 ] || { echo "# not closed: $(cat "$WORK/$1.out" 2>/dev/null)" >&2; return 1; }
-	delay=$(($4 - $5))
-	echo "# closed with $2 ($3) $delay ms after the session ended"
-	[ "$2" = 1008 ] && [ "$delay" -ge 0 ] && [ "$delay" -le "$6" ]
-}
+hold() { ws_hold "$1" "wss://localhost:$port$2" "$3"; }
+closed_within() { ws_closed_within "$@"; }
 
 # --- logout ---
 conf "idle_timeout = 1h"

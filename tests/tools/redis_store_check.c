@@ -376,7 +376,7 @@ basic_indexes(struct sg_arena *a)
 	check(r.integer == 2, "the user index holds amy's two sessions");
 	r = raw("TTL", index_key(a, "user", "amy"), NULL);
 	check(r.integer >= 3600, "the index outlives the absolute timeout (%lld s)", r.integer);
-	check(del_index(SG_INDEX_SAML_SESSION, "amy\nidx-1") == SG_STORE_OK,
+	check(del_index(SG_INDEX_SAML_SESSION, "corp\namy\nidx-1") == SG_STORE_OK,
 	      "del_index by NameID + SessionIndex");
 	check(get(s1->key, a).st == SG_STORE_NOT_FOUND && get(s2->key, a).st == SG_STORE_OK,
 	      "ended that session only");

@@ -924,7 +924,7 @@ bad_names_paths_and_strings(void **state)
 		                                  "are allowed" },
 		{ SERVER "user = x/y\n" APP OIDC, "test.conf:5: user: *only letters" },
 		{ SERVER "group = g:1\n" APP OIDC, "test.conf:5: group: *only letters" },
-		{ SERVER APP_NOIDP "idp = i j\n" OIDC, "test.conf:8: idp: *only letters" },
+		{ SERVER APP_NOIDP "idp = i j\n" OIDC, "test.conf:8: idp: no section [idp j]" },
 		{ SERVER "pid_file =\n" APP OIDC,
 		  "test.conf:5: pid_file: invalid value \"\": empty value" },
 		{ SERVER "log_file =   \n" APP OIDC, "test.conf:5: log_file: *empty value" },
@@ -1346,7 +1346,8 @@ single_idp_is_picked_automatically(void **state)
 
 	(void)state;
 	c = expect_ok(SERVER APP_NOIDP OIDC);
-	assert_null(c->apps[0]->idp_name);
+	assert_int_equal(c->apps[0]->idp_names.count, 0);
+	assert_int_equal(c->apps[0]->idp_count, 1);
 	assert_ptr_equal(c->apps[0]->idp, c->idps[0]);
 	sg_conf_unref(c);
 }
@@ -1363,6 +1364,64 @@ named_idp_is_resolved(void **state)
 	assert_ptr_equal(c->apps[0]->idp, c->idps[1]);
 	assert_string_equal(c->apps[0]->idp->s.name, "k");
 	sg_conf_unref(c);
+}
+
+#define SAML_K(name, extra) "[idp " name "]\ntype = saml\nmetadata_file = meta.xml\n" extra
+
+static void
+several_idps_per_app(void **state)
+{
+	struct sg_conf *c;
+
+	(void)state;
+	c = expect_ok(SERVER APP_NOIDP "idp = k, i\nidp = m\n" OIDC SAML_K(
+	    "k", "domains = Corp.Example partner.example\ndisplay_name = Corp staff\n")
+	                  SAML_K("m", ""));
+	assert_int_equal(c->apps[0]->idp_count, 3);
+	assert_string_equal(c->apps[0]->idps[0]->s.name, "k");
+	assert_string_equal(c->apps[0]->idps[1]->s.name, "i");
+	assert_string_equal(c->apps[0]->idps[2]->s.name, "m");
+	assert_ptr_equal(c->apps[0]->idp, c->apps[0]->idps[0]);
+	assert_string_equal(c->apps[0]->idp->domains.v[0], "corp.example");
+	assert_string_equal(c->apps[0]->idp->display_name, "Corp staff");
+	assert_int_equal(c->apps[0]->idp->request_binding, SG_SAML_BINDING_REDIRECT);
+	assert_true(c->apps[0]->idp->single_logout);
+	assert_int_equal(c->apps[0]->idp->metadata_refresh_ms, 3600 * 1000);
+	sg_conf_unref(c);
+	EXPECT_ERRORS(SERVER APP_NOIDP "idp = k, nope\n" SAML_K("k", ""),
+	              "test.conf:8: idp: no section [idp nope]");
+	EXPECT_ERRORS(SERVER APP_NOIDP "idp = k, k\n" SAML_K("k", ""),
+	              "test.conf:8: idp: k is named twice");
+	EXPECT_ERRORS(SERVER APP_NOIDP "idp = k, m\n" SAML_K("k", "domains = a.example\n")
+	                  SAML_K("m", "domains = b.example, A.example\n"),
+	              "test.conf:8: idp: [idp k] and [idp m] both claim the domain a.example");
+	EXPECT_ERRORS(SERVER APP_NOIDP SAML_K("k", "domains = user@a.example\n"),
+	              "test.conf:11: domains: \"user@a.example\" is not an email domain "
+	              "(example.com)");
+}
+
+static void
+saml_request_settings(void **state)
+{
+	struct sg_conf *c;
+
+	(void)state;
+	c = expect_ok(
+	    SERVER APP_NOIDP SAML_K("k", "request_binding = post\nauthn_context = urn:a urn:b\n"
+	                                 "authn_context_comparison = minimum\nsingle_logout = no\n"
+	                                 "metadata_refresh = 10m\n"));
+	assert_int_equal(c->idps[0]->request_binding, SG_SAML_BINDING_POST);
+	assert_int_equal(c->idps[0]->authn_context.count, 2);
+	assert_string_equal(c->idps[0]->authn_context.v[1], "urn:b");
+	assert_int_equal(c->idps[0]->authn_context_comparison, 1);
+	assert_false(c->idps[0]->single_logout);
+	assert_int_equal(c->idps[0]->metadata_refresh_ms, 600 * 1000);
+	sg_conf_unref(c);
+	EXPECT_ERRORS(SERVER APP_NOIDP SAML_K("k", "request_binding = artifact\n"),
+	              "test.conf:11: request_binding: invalid value \"artifact\": expected one of: "
+	              "redirect, post");
+	EXPECT_ERRORS(SERVER APP_NOIDP SAML_K("k", "metadata_ca_file = cert.pem\n"),
+	              "test.conf:11: metadata_ca_file: metadata_url is not https://");
 }
 
 static void
@@ -1794,6 +1853,8 @@ main(void)
 		cmocka_unit_test(several_idps_need_an_explicit_choice),
 		cmocka_unit_test(single_idp_is_picked_automatically),
 		cmocka_unit_test(named_idp_is_resolved),
+		cmocka_unit_test(several_idps_per_app),
+		cmocka_unit_test(saml_request_settings),
 		cmocka_unit_test(app_urls_are_checked),
 		cmocka_unit_test(two_apps_may_not_share_a_url),
 		cmocka_unit_test(two_apps_on_one_host_with_other_paths_are_fine),

@@ -253,8 +253,9 @@ index_values(void **state)
 
 	(void)state;
 	assert_string_equal(sg_session_index_value(s, SG_INDEX_USER, a), "alice@example.org");
-	assert_string_equal(sg_session_index_value(s, SG_INDEX_SAML_NAMEID, a), "name\nid");
-	assert_string_equal(sg_session_index_value(s, SG_INDEX_SAML_SESSION, a), "name\nid\n_idx");
+	assert_string_equal(sg_session_index_value(s, SG_INDEX_SAML_NAMEID, a), "corp\nname\nid");
+	assert_string_equal(sg_session_index_value(s, SG_INDEX_SAML_SESSION, a),
+	                    "corp\nname\nid\n_idx");
 	assert_string_equal(sg_session_index_value(s, SG_INDEX_OIDC_SID, a), "corp\nsid-1");
 	s->saml_session_index = NULL;
 	s->oidc_sid = NULL;
@@ -646,7 +647,11 @@ index_fixture(struct sg_store *st, struct sg_arena *a, struct sg_session **s)
 	s[4]->protocol = SG_PROTO_OIDC;
 	s[4]->idp = "j";
 	s[4]->oidc_sid = "sid1";
-	for (i = 0; i < 5; i++)
+	s[5] = make_session(a, "mallory", T0); /* the same NameID at another IdP */
+	s[5]->idp = "other";
+	s[5]->saml_name_id = "N-alice";
+	s[5]->saml_session_index = "s1";
+	for (i = 0; i < 6; i++)
 		put(st, s[i]);
 }
 
@@ -656,7 +661,7 @@ check_del_index(enum sg_session_index kind, const char *value, unsigned mask)
 {
 	struct sg_store *st = new_store(100, IDLE, ABSOLUTE);
 	struct sg_arena *a = sg_arena_new();
-	struct sg_session *s[5];
+	struct sg_session *s[6];
 	struct result r = { 0 };
 	int i;
 
@@ -664,7 +669,7 @@ check_del_index(enum sg_session_index kind, const char *value, unsigned mask)
 	sg_store_del_index(st, NULL, kind, value, done_cb, &r);
 	assert_int_equal(r.calls, 1);
 	assert_int_equal(r.st, mask ? SG_STORE_OK : SG_STORE_NOT_FOUND);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		assert_int_equal(found(st, s[i]->key, T0), !(mask & (1U << i)));
 	sg_store_free(st);
 	sg_arena_free(a);
@@ -677,11 +682,14 @@ store_del_index_each_kind(void **state)
 	check_del_index(SG_INDEX_USER, "alice", 0x0b);
 	check_del_index(SG_INDEX_USER, "bob", 0x04);
 	check_del_index(SG_INDEX_USER, "alic", 0);
-	check_del_index(SG_INDEX_SAML_NAMEID, "N-alice", 0x03);
-	check_del_index(SG_INDEX_SAML_NAMEID, "alice", 0);
-	check_del_index(SG_INDEX_SAML_SESSION, "N-alice\ns1", 0x01);
-	check_del_index(SG_INDEX_SAML_SESSION, "N-bob\ns1", 0x04);
-	check_del_index(SG_INDEX_SAML_SESSION, "N-bob\ns2", 0);
+	check_del_index(SG_INDEX_SAML_NAMEID, "corp\nN-alice", 0x03);
+	check_del_index(SG_INDEX_SAML_NAMEID, "other\nN-alice", 0x20);
+	check_del_index(SG_INDEX_SAML_NAMEID, "N-alice", 0);
+	check_del_index(SG_INDEX_SAML_NAMEID, "corp\nalice", 0);
+	check_del_index(SG_INDEX_SAML_SESSION, "corp\nN-alice\ns1", 0x01);
+	check_del_index(SG_INDEX_SAML_SESSION, "other\nN-alice\ns1", 0x20);
+	check_del_index(SG_INDEX_SAML_SESSION, "corp\nN-bob\ns1", 0x04);
+	check_del_index(SG_INDEX_SAML_SESSION, "corp\nN-bob\ns2", 0);
 	check_del_index(SG_INDEX_OIDC_SID, "i\nsid1", 0x08);
 	check_del_index(SG_INDEX_OIDC_SID, "j\nsid1", 0x10);
 	check_del_index(SG_INDEX_OIDC_SID, "sid1", 0);

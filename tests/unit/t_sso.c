@@ -292,6 +292,7 @@ static const struct sg_login_state full_state = {
 	.idp = "i",
 	.return_url = "/secure/Dashboard.jspa?x=1#top",
 	.force_authn = true,
+	.logout = true,
 	.request_id = "_a1b2c3",
 	.oidc_nonce = "n0nce",
 	.pkce_verifier = "verifier-0123456789",
@@ -366,6 +367,7 @@ login_state_round_trip(void **state)
 	assert_string_equal(ls.idp, "i");
 	assert_string_equal(ls.return_url, full_state.return_url);
 	assert_true(ls.force_authn);
+	assert_true(ls.logout);
 	assert_string_equal(ls.request_id, "_a1b2c3");
 	assert_string_equal(ls.oidc_nonce, "n0nce");
 	assert_string_equal(ls.pkce_verifier, "verifier-0123456789");
@@ -390,6 +392,7 @@ login_state_keeps_null_and_empty_apart(void **state)
 	                                         a, &ls, &err),
 	                 0);
 	assert_false(ls.force_authn);
+	assert_false(ls.logout);
 	assert_string_equal(ls.request_id, "");
 	assert_null(ls.oidc_nonce);
 	assert_null(ls.pkce_verifier);
@@ -795,14 +798,21 @@ post_seal_edges(void **state)
 #define HOSTILE_ESC "&#34;&#62;&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;&#38;amp;"
 
 static void
-replay_page_escapes(void **state)
+autopost_page_escapes(void **state)
 {
+	struct sg_sso_field fields[] = { { "ref", "ref" HOSTILE },
+		                         { "Relay" HOSTILE, "r" },
+		                         { "absent", NULL } };
 	struct sg_buf b = { 0 };
 
 	(void)state;
-	sg_sso_replay_page("/ssogw/replay?a=1&b=" HOSTILE, "ref" HOSTILE, "n0nce" HOSTILE, &b);
+	sg_sso_autopost_page("/ssogw/replay?a=1&b=" HOSTILE, fields, 3, "n0nce" HOSTILE,
+	                     "Go on" HOSTILE, &b);
 	assert_non_null(strstr(b.data, "action=\"/ssogw/replay?a=1&#38;b=" HOSTILE_ESC "\""));
 	assert_non_null(strstr(b.data, "name=\"ref\" value=\"ref" HOSTILE_ESC "\""));
+	assert_non_null(strstr(b.data, "name=\"Relay" HOSTILE_ESC "\" value=\"r\""));
+	assert_null(strstr(b.data, "absent"));
+	assert_non_null(strstr(b.data, "<p>Go on" HOSTILE_ESC "</p>"));
 	assert_non_null(strstr(b.data, "<script nonce=\"n0nce" HOSTILE_ESC "\">"));
 	assert_non_null(strstr(b.data, ".submit()"));
 	assert_non_null(strstr(b.data, "<noscript>"));
@@ -813,6 +823,30 @@ replay_page_escapes(void **state)
 	assert_null(strstr(b.data, "src="));
 	/* Exactly one script, the nonced one. */
 	assert_null(strstr(strstr(b.data, "<script") + 1, "<script"));
+	sg_buf_free(&b);
+}
+
+static void
+chooser_page_escapes(void **state)
+{
+	struct sg_sso_choice c[] = { { "corp", "Corp" HOSTILE }, { "x" HOSTILE, "Partners" } };
+	struct sg_buf b = { 0 };
+
+	(void)state;
+	sg_sso_chooser_page("/ssogw/login/choose" HOSTILE, "ref" HOSTILE, c, 2, true,
+	                    "Pick" HOSTILE, &b);
+	assert_non_null(strstr(b.data, "action=\"/ssogw/login/choose" HOSTILE_ESC "\""));
+	assert_non_null(strstr(b.data, "name=\"ref\" value=\"ref" HOSTILE_ESC "\""));
+	assert_non_null(strstr(b.data, "name=\"idp\" value=\"corp\">Corp" HOSTILE_ESC "<"));
+	assert_non_null(strstr(b.data, "name=\"idp\" value=\"x" HOSTILE_ESC "\">Partners<"));
+	assert_non_null(strstr(b.data, "name=\"email\""));
+	assert_non_null(strstr(b.data, "<p>Pick" HOSTILE_ESC "</p>"));
+	assert_null(strstr(b.data, "alert('x')"));
+	assert_null(strstr(b.data, "<script"));
+	sg_buf_reset(&b);
+	sg_sso_chooser_page("/c", "r", c, 2, false, NULL, &b);
+	assert_null(strstr(b.data, "name=\"email\""));
+	assert_non_null(strstr(b.data, "value=\"corp\""));
 	sg_buf_free(&b);
 }
 
@@ -881,7 +915,8 @@ main(void)
 		                                unit_arena_teardown),
 		cmocka_unit_test_setup_teardown(post_seal_edges, unit_arena_setup,
 		                                unit_arena_teardown),
-		cmocka_unit_test(replay_page_escapes),
+		cmocka_unit_test(autopost_page_escapes),
+		cmocka_unit_test(chooser_page_escapes),
 		cmocka_unit_test(logout_page_escapes),
 	};
 
