@@ -26,16 +26,14 @@
 #define ACS_BODY_MAX (512 * 1024)
 
 const char *
-saml_idp_resolve(const struct sg_conf_idp *idp, bool want_keys, struct sg_arena *a,
+saml_idp_resolve(const struct sg_conf_idp *idp, bool want_keys, int64_t now, struct sg_arena *a,
                  struct saml_idp_view *v)
 {
 	const char *why = NULL;
 	struct sg_idp_meta *m;
-	struct timeval now;
 
 	memset(v, 0, sizeof(*v));
-	gettimeofday(&now, NULL); /* <sys/time.h>, through lib.h */
-	m = sg_idp_meta_get(idp, (int64_t)now.tv_sec, &why);
+	m = sg_idp_meta_get(idp, now, &why);
 	if (m == NULL)
 		return why;
 	v->entity_id = sg_arena_strdup(a, m->entity_id);
@@ -53,7 +51,7 @@ saml_idp_resolve(const struct sg_conf_idp *idp, bool want_keys, struct sg_arena 
 static bool
 idp_view(struct sg_flow *f, const struct sg_conf_idp *idp, bool want_keys, struct saml_idp_view *v)
 {
-	const char *why = saml_idp_resolve(idp, want_keys, f->rc->arena, v);
+	const char *why = saml_idp_resolve(idp, want_keys, f->now, f->rc->arena, v);
 
 	if (why != NULL)
 		flow_respond_error(f, 503, why);
@@ -320,7 +318,7 @@ saml_idp_by_issuer(struct sg_flow *f, const char *msg, bool deflated)
 		return NULL;
 	for (size_t i = 0; i < app->idp_count; i++)
 		if (app->idps[i]->type == SG_IDP_SAML &&
-		    saml_idp_resolve(app->idps[i], false, f->rc->arena, &v) == NULL &&
+		    saml_idp_resolve(app->idps[i], false, f->now, f->rc->arena, &v) == NULL &&
 		    strcmp(v.entity_id, issuer) == 0)
 			return app->idps[i];
 	return NULL;
@@ -379,7 +377,7 @@ saml_check(const struct sg_conf *c, const struct sg_conf_app *app, const struct 
 {
 	struct sg_saml_trust t = { 0 };
 	struct saml_idp_view v;
-	const char *why = saml_idp_resolve(idp, true, a, &v);
+	const char *why = saml_idp_resolve(idp, true, now, a, &v);
 	int rc;
 
 	if (why != NULL)

@@ -42,7 +42,7 @@ saml_logout(struct sg_flow *f, const struct sg_conf_idp *idp, const struct sg_se
 	int rc;
 
 	if (!idp->single_logout || s->protocol != SG_PROTO_SAML || s->saml_name_id == NULL ||
-	    saml_idp_resolve(idp, false, f->rc->arena, &v) != NULL || v.slo_url == NULL)
+	    saml_idp_resolve(idp, false, f->now, f->rc->arena, &v) != NULL || v.slo_url == NULL)
 		return false;
 	if (idp->sign_requests && (key = saml_sp_keys(f->r.app)) == NULL)
 		return false; /* logged; the local logout stands */
@@ -73,7 +73,7 @@ static bool
 slo_trust(struct sg_flow *f, const struct sg_conf_idp *idp, struct sg_saml_logout_trust *t)
 {
 	struct saml_idp_view v;
-	const char *why = saml_idp_resolve(idp, true, f->rc->arena, &v);
+	const char *why = saml_idp_resolve(idp, true, f->now, f->rc->arena, &v);
 
 	memset(t, 0, sizeof(*t));
 	if (why != NULL) {
@@ -123,7 +123,7 @@ slo_answer(struct slo *x)
 	const char *url;
 	int rc;
 
-	if (saml_idp_resolve(x->idp, false, f->rc->arena, &v) != NULL ||
+	if (saml_idp_resolve(x->idp, false, f->now, f->rc->arena, &v) != NULL ||
 	    (v.slo_response_url == NULL && v.slo_url == NULL) ||
 	    (x->idp->sign_requests && (key = saml_sp_keys(f->r.app)) == NULL)) {
 		flow_respond_error(f, x->failed ? 503 : 200,

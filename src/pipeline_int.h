@@ -79,10 +79,10 @@ struct saml_idp_view {
 	const char *slo_response_url; /* where our LogoutResponses go, or NULL */
 	struct sg_saml_keys *keys;    /* with want_keys: one reference, the caller's */
 };
-/* Fills v for idp (strings in a); NULL, or why the IdP cannot be used
- * (logged already). */
-const char *saml_idp_resolve(const struct sg_conf_idp *idp, bool want_keys, struct sg_arena *a,
-                             struct saml_idp_view *v);
+/* Fills v for idp as of now (metadata expires; strings in a); NULL, or
+ * why the IdP cannot be used (logged already). */
+const char *saml_idp_resolve(const struct sg_conf_idp *idp, bool want_keys, int64_t now,
+                             struct sg_arena *a, struct saml_idp_view *v);
 /* The app's SP key set (signing, decryption), or NULL (logged). */
 struct sg_saml_keys *saml_sp_keys(const struct sg_conf_app *app);
 /* The app's SAML IdP whose entity ID a message (the value of a SAMLRequest
