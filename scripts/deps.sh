@@ -16,8 +16,11 @@ build="gcc make autoconf automake pkg-config
 # xmlsec1 to regenerate the SAML fixtures, and Apache with mod_php, php-xml
 # and simplesamlphp as the real SAML IdP of the integration tests.
 check="$build clang clang-format libclang-rt-14-dev openssl curl ssl-cert iproute2 procps systemd
-  nginx libnginx-mod-http-echo redis-server xmlsec1 apache2 libapache2-mod-php php-xml simplesamlphp"
-demo="$build openssl curl ssl-cert"
+  nginx libnginx-mod-http-echo redis-server xmlsec1 apache2 libapache2-mod-php php-xml php-cli simplesamlphp"
+# demo: the check list's real IdP (Apache, mod_php, php-xml, simplesamlphp),
+# php-cli for the stand-in backend (PHP's built-in server), openssl for its
+# throwaway CA, curl, and iproute2 and procps for its port and process checks.
+demo="$build openssl curl iproute2 procps apache2 libapache2-mod-php php-xml php-cli simplesamlphp"
 bench="$build openssl curl nginx wrk redis-server apache2 libapache2-mod-auth-mellon python3-lxml python3-xmlsec"
 
 case "${1:-}" in
@@ -81,8 +84,8 @@ if [ "$1" = check ] || [ "$1" = bench ]; then
 fi
 
 # The sample configuration uses Debian's snake-oil certificate, which the
-# ssl-cert package only creates on a full install.
-if [ "$1" != build ] && [ ! -e /etc/ssl/certs/ssl-cert-snakeoil.pem ]; then
+# ssl-cert package only creates on a full install.  (The demo makes its own.)
+if [ "$1" != build ] && [ "$1" != demo ] && [ ! -e /etc/ssl/certs/ssl-cert-snakeoil.pem ]; then
 	if [ "$(id -u)" -eq 0 ]; then
 		make-ssl-cert generate-default-snakeoil
 	else
