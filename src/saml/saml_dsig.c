@@ -258,6 +258,7 @@ saml_verify(struct saml_ctx *c, xmlNodePtr el, xmlNodePtr sig)
 	const char *id = saml_attr(c, el, "ID");
 	xmlAttrPtr idattr;
 	const struct sg_saml_keys *k = c->t->idp_keys;
+	const char *why;
 	size_t i;
 
 	/* "#ID" must resolve to el, and (IDs being unique) only to el. */
@@ -278,9 +279,10 @@ saml_verify(struct saml_ctx *c, xmlNodePtr el, xmlNodePtr sig)
 		}
 	}
 	ERR_clear_error();
+	why = saml_errors_last();
 	return saml_fail(c, "signature", SG_SAML_ERR_SIGNATURE,
-	                 "the %s's signature does not verify with any IdP key (%s)",
-	                 (const char *)el->name, saml_errors_last());
+	                 "the %s's signature does not verify with any IdP key%s%s%s",
+	                 (const char *)el->name, *why ? " (" : "", why, *why ? ")" : "");
 }
 
 /* The base64 text of n decoded into out (at most max bytes); -1 if bad. */

@@ -262,51 +262,6 @@ out:
 	return rc;
 }
 
-/* Appends the query of the HTTP-Redirect binding for the request xml to q
- * (bindings 3.4.4.1; the signed bytes are the query up to SigAlg, not what
- * q held before). */
-static int
-saml_redirect_query(const struct sg_saml_authn_request *r, const struct sg_buf *xml,
-                    struct sg_buf *q, struct sg_err *err)
-{
-	struct sg_buf b64 = { 0 };
-	unsigned char *z;
-	size_t zlen = 0;
-	size_t start = q->len;
-	int rc = -1;
-
-	if (saml_deflate(xml->data, xml->len, &z, &zlen) < 0) {
-		sg_err_set(err, SG_SAML_ERR_INPUT, "the AuthnRequest cannot be deflated");
-		goto out;
-	}
-	saml_b64_encode(z, zlen, &b64);
-	sg_buf_puts(q, "SAMLRequest=");
-	sg_http_percent_encode(q, b64.data, b64.len, "");
-	if (r->relay_state != NULL) {
-		sg_buf_puts(q, "&RelayState=");
-		sg_http_percent_encode(q, r->relay_state, strlen(r->relay_state), "");
-	}
-	if (r->sign_key != NULL) {
-		sg_buf_puts(q, "&SigAlg=");
-		sg_http_percent_encode(q, SAML_SIGALG_RSA_SHA256, strlen(SAML_SIGALG_RSA_SHA256),
-		                       "");
-		sg_buf_reset(&b64);
-		if (saml_sign(r->sign_key, q->data + start, q->len - start, &b64) < 0) {
-			sg_err_set(err, SG_SAML_ERR_SIGNATURE,
-			           "the AuthnRequest cannot be signed (the SP key must be an "
-			           "RSA private key)");
-			goto out;
-		}
-		sg_buf_puts(q, "&Signature=");
-		sg_http_percent_encode(q, b64.data, b64.len, "");
-	}
-	rc = 0;
-out:
-	free(z);
-	sg_buf_free(&b64);
-	return rc;
-}
-
 /* Checks the RequestedAuthnContext settings: no empty class, and a
  * Comparison the schema's enumeration has (core 3.3.2.2.1). */
 static int
@@ -372,29 +327,20 @@ sg_saml_authn_redirect(const struct sg_saml_authn_request *r, struct sg_arena *a
                        const char **url, struct sg_err *err)
 {
 	char rid[SAML_ID_LEN];
-	struct sg_buf xml = { 0 }, u = { 0 };
-	size_t ulen;
+	struct sg_buf xml = { 0 };
 	int rc = -1;
 
 	if (saml_authn_check(r, err) < 0)
 		return -1;
 	saml_authn_id(rid);
-	if (saml_authn_xml(r, rid, &xml, err) < 0)
-		goto out;
-	ulen = strlen(r->idp_sso_url);
-	sg_buf_append(&u, r->idp_sso_url, ulen);
-	if (strchr(r->idp_sso_url, '?') == NULL)
-		sg_buf_puts(&u, "?");
-	else if (ulen > 0 && r->idp_sso_url[ulen - 1] != '?' && r->idp_sso_url[ulen - 1] != '&')
-		sg_buf_puts(&u, "&");
-	if (saml_redirect_query(r, &xml, &u, err) < 0)
+	if (saml_authn_xml(r, rid, &xml, err) < 0 ||
+	    saml_redirect_url(r->idp_sso_url, "SAMLRequest", xml.data, xml.len, r->relay_state,
+	                      r->sign_key, a, url, err) < 0)
 		goto out;
 	*id = sg_arena_strdup(a, rid);
-	*url = sg_arena_strndup(a, u.data, u.len);
 	rc = 0;
 out:
 	sg_buf_free(&xml);
-	sg_buf_free(&u);
 	return rc;
 }
 
