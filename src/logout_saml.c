@@ -27,7 +27,8 @@
 
 /* A logout message is small; a POSTed one is base64 of it. */
 #define SLO_MAX (64 * 1024)
-/* SessionIndexes acted on in one LogoutRequest (core allows any number). */
+/* SessionIndexes ended one by one (core allows any number); a request
+ * with more ends every session of its NameID instead: more, never less. */
 #define SLO_MAX_INDEXES 16
 
 bool
@@ -170,8 +171,7 @@ static void
 slo_end_next(struct slo *x)
 {
 	struct sg_flow *f = x->f;
-	size_t n =
-	    x->m.nsession_indexes < SLO_MAX_INDEXES ? x->m.nsession_indexes : SLO_MAX_INDEXES;
+	size_t n = x->m.nsession_indexes <= SLO_MAX_INDEXES ? x->m.nsession_indexes : 0;
 	struct sg_session s = { 0 };
 
 	s.idp = x->idp->s.name;
