@@ -133,12 +133,19 @@ int saml_xml_escape(struct sg_buf *out, const char *s);
 /* The size of a message ID of ours: "_", 32 hex digits, NUL. */
 #define SG_SAML_ID_LEN 34
 /* Writes a fresh random message ID (core 1.3.4: an NCName, 128 bits). */
-void saml_authn_id(char rid[SG_SAML_ID_LEN]);
+void saml_msg_id(char rid[SG_SAML_ID_LEN]);
 /* Appends ` name="value"` with value escaped; -1 as saml_xml_escape. */
 int saml_xml_attr(struct sg_buf *out, const char *name, const char *value);
 /* Writes t as xs:dateTime in UTC without fraction (core 1.3.3); -1 if the
  * year has no four-digit form. */
 int saml_time_format(int64_t t, char out[32]);
+/* Opens the root element root of a message of ours: namespaces, ID,
+ * Version, IssueInstant (now) and Destination (dest); the caller adds its
+ * other attributes and closes the tag.  -1 with err. */
+int saml_msg_open(struct sg_buf *xml, const char *root, const char *id, int64_t now,
+                  const char *dest, struct sg_err *err);
+/* Appends <saml:Issuer> with issuer escaped; -1 on a control character. */
+int saml_issuer_el(struct sg_buf *xml, const char *issuer);
 /* The HTTP-Redirect URL (bindings 3.4.4.1) of the message xml of ours:
  * base, "?" or "&", param (SAMLRequest or SAMLResponse) = the URL-encoded
  * base64 of its raw DEFLATE, RelayState when not NULL, and with key SigAlg

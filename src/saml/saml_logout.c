@@ -73,40 +73,6 @@ saml_logout_out_check(const char *issuer, const char *dest, const char *relay_st
 	return 0;
 }
 
-/* Opens the root element root of a message of ours: namespaces, a fresh ID
- * (rid), Version, IssueInstant and Destination; the caller adds the rest of
- * its attributes.  -1 with err. */
-static int
-saml_logout_open(struct sg_buf *xml, const char *root, const char *rid, int64_t now,
-                 const char *dest, struct sg_err *err)
-{
-	char instant[32];
-
-	if (saml_time_format(now, instant) < 0)
-		return sg_err_set(err, SG_SAML_ERR_INPUT, "the current time cannot be written");
-	sg_buf_printf(xml,
-	              "<samlp:%s xmlns:samlp=\"" SG_SAML_NS_PROTOCOL
-	              "\" xmlns:saml=\"" SG_SAML_NS_ASSERTION
-	              "\" ID=\"%s\" Version=\"2.0\" IssueInstant=\"%s\"",
-	              root, rid, instant);
-	if (saml_xml_attr(xml, "Destination", dest) < 0)
-		return sg_err_set(err, SG_SAML_ERR_INPUT,
-		                  "the IdP's SLO URL holds a control character");
-	return 0;
-}
-
-/* Appends the Issuer element (core 2.2.5; the entity format is the default). */
-static int
-saml_logout_issuer_el(struct sg_buf *xml, const char *issuer)
-{
-	int bad;
-
-	sg_buf_puts(xml, "<saml:Issuer>");
-	bad = saml_xml_escape(xml, issuer);
-	sg_buf_puts(xml, "</saml:Issuer>");
-	return bad;
-}
-
 /* Writes the LogoutRequest (core 3.7.1) with ID rid into xml. */
 static int
 saml_logout_request_xml(const struct sg_saml_logout_request *r, const char *rid, struct sg_buf *xml,
@@ -115,12 +81,12 @@ saml_logout_request_xml(const struct sg_saml_logout_request *r, const char *rid,
 	char noa[32];
 	int bad = 0;
 
-	if (saml_logout_open(xml, "LogoutRequest", rid, r->now, r->idp_slo_url, err) < 0)
+	if (saml_msg_open(xml, "LogoutRequest", rid, r->now, r->idp_slo_url, err) < 0)
 		return -1;
 	if (saml_time_format(r->now + SAML_LOGOUT_TTL, noa) < 0)
 		return sg_err_set(err, SG_SAML_ERR_INPUT, "the current time cannot be written");
 	sg_buf_printf(xml, " NotOnOrAfter=\"%s\">", noa);
-	bad |= saml_logout_issuer_el(xml, r->sp_entity_id);
+	bad |= saml_issuer_el(xml, r->sp_entity_id);
 	sg_buf_puts(xml, "<saml:NameID");
 	if (r->name_qualifier != NULL)
 		bad |= saml_xml_attr(xml, "NameQualifier", r->name_qualifier);
@@ -156,7 +122,7 @@ sg_saml_logout_request_redirect(const struct sg_saml_logout_request *r, struct s
 		return -1;
 	if (r->name_id == NULL || r->name_id[0] == '\0')
 		return sg_err_set(err, SG_SAML_ERR_INPUT, "the session's NameID is required");
-	saml_authn_id(rid);
+	saml_msg_id(rid);
 	if (saml_logout_request_xml(r, rid, &xml, err) < 0 ||
 	    saml_redirect_url(r->idp_slo_url, "SAMLRequest", xml.data, xml.len, r->relay_state,
 	                      r->sign_key, a, url, err) < 0)
@@ -193,11 +159,11 @@ saml_logout_response_xml(const struct sg_saml_logout_response *r, const char *ri
 {
 	int bad = 0;
 
-	if (saml_logout_open(xml, "LogoutResponse", rid, r->now, r->idp_slo_url, err) < 0)
+	if (saml_msg_open(xml, "LogoutResponse", rid, r->now, r->idp_slo_url, err) < 0)
 		return -1;
 	bad |= saml_xml_attr(xml, "InResponseTo", r->in_response_to);
 	sg_buf_puts(xml, ">");
-	bad |= saml_logout_issuer_el(xml, r->sp_entity_id);
+	bad |= saml_issuer_el(xml, r->sp_entity_id);
 	sg_buf_printf(xml, "<samlp:Status><samlp:StatusCode Value=\"%s\"/></samlp:Status>", status);
 	sg_buf_puts(xml, "</samlp:LogoutResponse>");
 	if (bad)
@@ -224,7 +190,7 @@ sg_saml_logout_response_redirect(const struct sg_saml_logout_response *r, struct
 	if (status == NULL)
 		return sg_err_set(err, SG_SAML_ERR_INPUT,
 		                  "the status is not a top-level SAML StatusCode (core 3.2.2.2)");
-	saml_authn_id(rid);
+	saml_msg_id(rid);
 	if (saml_logout_response_xml(r, rid, status, &xml, err) < 0 ||
 	    saml_redirect_url(r->idp_slo_url, "SAMLResponse", xml.data, xml.len, r->relay_state,
 	                      r->sign_key, a, url, err) < 0)

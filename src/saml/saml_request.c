@@ -133,6 +133,39 @@ saml_xml_attr(struct sg_buf *out, const char *name, const char *value)
 	return 0;
 }
 
+/* Opens the root element of a message of ours (see saml_int.h). */
+int
+saml_msg_open(struct sg_buf *xml, const char *root, const char *id, int64_t now, const char *dest,
+              struct sg_err *err)
+{
+	char instant[32];
+
+	if (saml_time_format(now, instant) < 0)
+		return sg_err_set(err, SG_SAML_ERR_INPUT, "the current time cannot be written");
+	sg_buf_printf(xml,
+	              "<samlp:%s xmlns:samlp=\"" SG_SAML_NS_PROTOCOL
+	              "\" xmlns:saml=\"" SG_SAML_NS_ASSERTION
+	              "\" ID=\"%s\" Version=\"2.0\" IssueInstant=\"%s\"",
+	              root, id, instant);
+	if (saml_xml_attr(xml, "Destination", dest) < 0)
+		return sg_err_set(err, SG_SAML_ERR_INPUT,
+		                  "the %s's Destination holds a control character", root);
+	return 0;
+}
+
+/* Appends the Issuer element (core 2.2.5; the entity format is the
+ * default); -1 when issuer holds a control character. */
+int
+saml_issuer_el(struct sg_buf *xml, const char *issuer)
+{
+	int rc;
+
+	sg_buf_puts(xml, "<saml:Issuer>");
+	rc = saml_xml_escape(xml, issuer);
+	sg_buf_puts(xml, "</saml:Issuer>");
+	return rc;
+}
+
 /* Writes t as xs:dateTime in UTC without fraction ("2026-01-01T00:00:00Z",
  * SAML core 1.3.3).  -1 if the year has no four-digit form. */
 int
@@ -177,22 +210,17 @@ static int
 saml_authn_xml(const struct sg_saml_authn_request *r, const char *id, struct sg_buf *xml,
                struct sg_err *err)
 {
-	char instant[32];
 	int bad = 0;
 
-	if (saml_time_format(r->now, instant) < 0)
-		return sg_err_set(err, SG_SAML_ERR_INPUT, "the current time cannot be written");
-	sg_buf_puts(xml, "<samlp:AuthnRequest xmlns:samlp=\"" SG_SAML_NS_PROTOCOL
-	                 "\" xmlns:saml=\"" SG_SAML_NS_ASSERTION "\"");
-	sg_buf_printf(xml, " ID=\"%s\" Version=\"2.0\" IssueInstant=\"%s\"", id, instant);
-	bad |= saml_xml_attr(xml, "Destination", r->idp_sso_url);
+	if (saml_msg_open(xml, "AuthnRequest", id, r->now, r->idp_sso_url, err) < 0)
+		return -1;
 	bad |= saml_xml_attr(xml, "AssertionConsumerServiceURL", r->acs_url);
 	sg_buf_puts(xml, " ProtocolBinding=\"" SAML_BINDING_POST "\"");
 	if (r->force_authn)
 		sg_buf_puts(xml, " ForceAuthn=\"true\"");
-	sg_buf_puts(xml, "><saml:Issuer>");
-	bad |= saml_xml_escape(xml, r->sp_entity_id);
-	sg_buf_puts(xml, "</saml:Issuer><samlp:NameIDPolicy AllowCreate=\"true\"");
+	sg_buf_puts(xml, ">");
+	bad |= saml_issuer_el(xml, r->sp_entity_id);
+	sg_buf_puts(xml, "<samlp:NameIDPolicy AllowCreate=\"true\"");
 	if (r->name_id_format != NULL)
 		bad |= saml_xml_attr(xml, "Format", r->name_id_format);
 	sg_buf_puts(xml, "/>");
@@ -306,7 +334,7 @@ saml_authn_check(const struct sg_saml_authn_request *r, struct sg_err *err)
  * as a digit may not start one, and 128 random bits (core 1.3.4: a chance
  * of collision of at most 2^-128).  Every message of ours takes one. */
 void
-saml_authn_id(char rid[SAML_ID_LEN])
+saml_msg_id(char rid[SAML_ID_LEN])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char rnd[SAML_ID_BYTES];
@@ -332,7 +360,7 @@ sg_saml_authn_redirect(const struct sg_saml_authn_request *r, struct sg_arena *a
 
 	if (saml_authn_check(r, err) < 0)
 		return -1;
-	saml_authn_id(rid);
+	saml_msg_id(rid);
 	if (saml_authn_xml(r, rid, &xml, err) < 0 ||
 	    saml_redirect_url(r->idp_sso_url, "SAMLRequest", xml.data, xml.len, r->relay_state,
 	                      r->sign_key, a, url, err) < 0)
@@ -357,7 +385,7 @@ sg_saml_authn_post(const struct sg_saml_authn_request *r, struct sg_arena *a, co
 
 	if (saml_authn_check(r, err) < 0)
 		return -1;
-	saml_authn_id(rid);
+	saml_msg_id(rid);
 	if (saml_authn_xml(r, rid, &xml, err) < 0)
 		goto out;
 	if (r->sign_key != NULL) {
