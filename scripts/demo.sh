@@ -72,18 +72,21 @@ if [ -e "$RUN" ]; then
 	fi
 fi
 
-# stop_pid PID [GROUP]: TERM to the process (or its whole process group),
-# up to 5 s for it to go, then KILL.
+# stop_group PGID: TERM to a whole process group (Apache's), up to 5 s for
+# it to go, then KILL; the harness's stop_group, which saml_idp.sh uses,
+# without the harness's bookkeeping.
+stop_group() {
+	kill -TERM "-$1" 2>/dev/null
+	for _ in $(seq 1 50); do
+		pgrep -g "$1" >/dev/null 2>&1 || return 0
+		sleep 0.1
+	done
+	kill -KILL "-$1" 2>/dev/null
+	return 0
+}
+
+# stop_pid PID: TERM to the process, up to 5 s for it to go, then KILL.
 stop_pid() {
-	if [ "${2:-}" = group ]; then
-		kill -TERM "-$1" 2>/dev/null
-		for _ in $(seq 1 50); do
-			pgrep -g "$1" >/dev/null 2>&1 || return 0
-			sleep 0.1
-		done
-		kill -KILL "-$1" 2>/dev/null
-		return 0
-	fi
 	kill -TERM "$1" 2>/dev/null || return 0
 	for _ in $(seq 1 50); do
 		kill -0 "$1" 2>/dev/null || return 0
@@ -97,7 +100,7 @@ if [ -f "$RUN/pids" ]; then
 		case "$pid" in '' | *[!0-9]*) continue ;; esac
 		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$RUN/" || continue
 		say "stopping the $what (pid $pid) that a previous run left behind"
-		if [ "$what" = IdP ]; then stop_pid "$pid" group; else stop_pid "$pid"; fi
+		if [ "$what" = IdP ]; then stop_group "$pid"; else stop_pid "$pid"; fi
 	done <"$RUN/pids"
 fi
 
@@ -150,8 +153,8 @@ GW_PID=
 BACKEND_PID=
 TAIL_PID=
 # The IdP is the integration tests' own, tests/integration/saml_idp.sh:
-# it needs WORK (its folder goes in WORK/idp), STARTED_PIDS and alive from
-# their harness.  Its traps are replaced below.
+# it needs WORK (its folder goes in WORK/idp), STARTED_PIDS, alive and
+# stop_group (above) from their harness.  Its traps are replaced below.
 # shellcheck disable=SC2034
 WORK=$RUN
 # shellcheck disable=SC2034

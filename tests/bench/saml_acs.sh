@@ -89,15 +89,7 @@ mellon_stop() {
 	[ -n "$MELLON_PID" ] || return 0
 	pg=$MELLON_PID
 	MELLON_PID=
-	STARTED_PIDS=$(echo " $STARTED_PIDS " | sed "s/ $pg / /")
-	kill -TERM "-$pg" 2>/dev/null
-	for _ in $(seq 1 50); do
-		pgrep -g "$pg" >/dev/null 2>&1 || break
-		sleep 0.1
-	done
-	kill -KILL "-$pg" 2>/dev/null
-	wait "$pg" 2>/dev/null
-	return 0
+	stop_group "$pg"
 }
 trap 'mellon_stop; cleanup' EXIT
 trap 'exit 1' HUP PIPE

@@ -141,6 +141,25 @@ alive() {
 	kill -0 "$1" 2>/dev/null
 }
 
+# stop_group PGID: stops the process group of a leader started with setsid
+# (Apache and its children): TERM, KILL after 5 s, then waits (up to 2 s
+# more) until none of it is left; PGID leaves STARTED_PIDS.
+stop_group() {
+	STARTED_PIDS=$(echo " $STARTED_PIDS " | sed "s/ $1 / /")
+	kill -TERM "-$1" 2>/dev/null
+	for _ in $(seq 1 50); do
+		pgrep -g "$1" >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+	kill -KILL "-$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	for _ in $(seq 1 20); do
+		pgrep -g "$1" >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+	return 0
+}
+
 # at_least N FILE REGEX: FILE has at least N lines matching REGEX (re-read
 # on every call, so it can be polled with wait_for).
 at_least() {

@@ -405,19 +405,7 @@ saml_idp_stop() {
 	[ -n "$SAML_IDP_PID" ] || return 0
 	_si_pg=$SAML_IDP_PID
 	SAML_IDP_PID=
-	STARTED_PIDS=$(echo " $STARTED_PIDS " | sed "s/ $_si_pg / /")
-	kill -TERM "-$_si_pg" 2>/dev/null
-	for _ in $(seq 1 50); do
-		pgrep -g "$_si_pg" >/dev/null 2>&1 || break
-		sleep 0.1
-	done
-	kill -KILL "-$_si_pg" 2>/dev/null
-	wait "$_si_pg" 2>/dev/null
-	for _ in $(seq 1 20); do
-		pgrep -g "$_si_pg" >/dev/null 2>&1 || break
-		sleep 0.1
-	done
-	return 0
+	stop_group "$_si_pg"
 }
 
 # saml_idp_rotate_key: a new signing key and certificate; the IdP signs

@@ -30,6 +30,7 @@
 #include "http.h"
 #include "lib.h"
 #include "saml.h"
+#include "unit.h"
 
 #ifndef SG_SRCDIR
 #define SG_SRCDIR "."
@@ -86,20 +87,6 @@ group_teardown(void **state)
 	sg_saml_keys_unref(sp_cert);
 	sg_saml_keys_unref(other);
 	sg_saml_shutdown();
-	return 0;
-}
-
-static int
-arena_setup(void **state)
-{
-	*state = sg_arena_new();
-	return 0;
-}
-
-static int
-arena_teardown(void **state)
-{
-	sg_arena_free(*state);
 	return 0;
 }
 
@@ -983,35 +970,56 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_request_round_trip, arena_setup,
-		                                arena_teardown),
-		cmocka_unit_test_setup_teardown(test_request_minimal, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_response_round_trip, arena_setup,
-		                                arena_teardown),
-		cmocka_unit_test_setup_teardown(test_build_errors, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_signed, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_other_key, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_unsigned, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_tampered, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_sha1, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_algorithms, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_issuer_destination, arena_setup,
-		                                arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_times, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_query_shape, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_bomb, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_relay_long, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_embedded_signature, arena_setup,
-		                                arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_encrypted_id, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_name_id, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_hostile_xml, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_rx_responses, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_post_signed, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_post_refused, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_post_comment, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_post_responses, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_bad_input, arena_setup, arena_teardown),
+		cmocka_unit_test_setup_teardown(test_request_round_trip, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_request_minimal, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_response_round_trip, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_build_errors, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_signed, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_other_key, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_unsigned, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_tampered, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_sha1, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_algorithms, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_issuer_destination, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_times, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_query_shape, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_bomb, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_relay_long, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_embedded_signature, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_encrypted_id, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_name_id, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_hostile_xml, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_responses, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_post_signed, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_post_refused, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_post_comment, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_post_responses, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_input, unit_arena_setup,
+		                                unit_arena_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

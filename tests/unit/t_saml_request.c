@@ -38,6 +38,7 @@
 #include "lib.h"
 #include "saml.h"
 #include "saml_int.h"
+#include "unit.h"
 
 #ifndef SG_SRCDIR
 #define SG_SRCDIR "."
@@ -269,20 +270,6 @@ group_teardown(void **state)
 	sg_saml_keys_unref(sp_cert_only);
 	sg_saml_keys_unref(idp_cert_only);
 	sg_saml_shutdown();
-	return 0;
-}
-
-static int
-arena_setup(void **state)
-{
-	*state = sg_arena_new();
-	return 0;
-}
-
-static int
-arena_teardown(void **state)
-{
-	sg_arena_free(*state);
 	return 0;
 }
 
@@ -1057,32 +1044,44 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fields, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_minimal, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_ids_differ, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_force_authn, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_escaping, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_control_char, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_relay_state_limit, arena_setup,
-		                                arena_teardown),
-		cmocka_unit_test_setup_teardown(test_bad_settings, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_signed, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_sign_without_private_key, arena_setup,
-		                                arena_teardown),
-		cmocka_unit_test_setup_teardown(test_authn_context, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_authn_context_none, arena_setup,
-		                                arena_teardown),
-		cmocka_unit_test_setup_teardown(test_authn_context_bad, arena_setup,
-		                                arena_teardown),
-		cmocka_unit_test_setup_teardown(test_post_unsigned, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_post_signed, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_post_errors, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_decode_foreign, arena_setup, arena_teardown),
-		cmocka_unit_test_setup_teardown(test_decode_bad_base64, arena_setup,
-		                                arena_teardown),
-		cmocka_unit_test_setup_teardown(test_decode_bad_deflate, arena_setup,
-		                                arena_teardown),
-		cmocka_unit_test_setup_teardown(test_decode_zip_bomb, arena_setup, arena_teardown),
+		cmocka_unit_test_setup_teardown(test_fields, unit_arena_setup, unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_minimal, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_ids_differ, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_force_authn, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_escaping, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_control_char, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_relay_state_limit, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_settings, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_signed, unit_arena_setup, unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_sign_without_private_key, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_authn_context, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_authn_context_none, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_authn_context_bad, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_post_unsigned, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_post_signed, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_post_errors, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_decode_foreign, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_decode_bad_base64, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_decode_bad_deflate, unit_arena_setup,
+		                                unit_arena_teardown),
+		cmocka_unit_test_setup_teardown(test_decode_zip_bomb, unit_arena_setup,
+		                                unit_arena_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
